@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto'
+import { createService, loadConfig, type Service } from '@flotilla/service'
+import {
+  createDatabase,
+  type OutageProxy,
+  startOutageProxy,
+  startPostgres,
+  startRedis,
+} from '@flotilla/testkit'
+import { notesApp } from '../src/app.js'
+import { notesConfigSchema } from '../src/config.js'
+
+export interface Harness {
+  app: Service
+  postgres: OutageProxy
+  redis: OutageProxy
+  redisUrl: string
+  keyPrefix: string
+  close(): Promise<void>
+}
+
+/** The notes app on a fresh database of the real test PostgreSQL and the real test Redis. */
+export async function startNotes(env: Record<string, string> = {}): Promise<Harness> {
+  const [pgServer, redisServer] = await Promise.all([startPostgres(), startRedis()])
+  const databaseUrl = await createDatabase(pgServer.url, 'notes')
+  const postgres = await startOutageProxy({ host: pgServer.host, port: pgServer.port })
+  const redis = await startOutageProxy({ host: redisServer.host, port: redisServer.port })
+  const keyPrefix = `notes_${randomBytes(4).toString('hex')}:`
+  const config = loadConfig(notesConfigSchema, {
+    LOG_LEVEL: 'silent',
+    READINESS_TIMEOUT_MS: '1000',
+    DATABASE_URL: postgres.wrap(databaseUrl),
+    REDIS_URL: redis.wrap(redisServer.url),
+    REDIS_KEY_PREFIX: keyPrefix,
+    ...env,
+  })
+  const app = await createService({ name: 'notes', version: 'test', config })
+  await app.register(notesApp, config)
+  await app.ready()
+  return {
+    app,
+    postgres,
+    redis,
+    redisUrl: redisServer.url,
+    keyPrefix,
+    async close() {
+      await app.close()
+      await Promise.all([postgres.close(), redis.close(), pgServer.stop(), redisServer.stop()])
+    },
+  }
+}

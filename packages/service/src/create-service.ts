@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify from 'fastify'
+import type { Registry } from 'prom-client'
+import type { BaseConfig } from './config.js'
+import { installErrorHandling } from './errors.js'
+import { installMetrics } from './metrics.js'
+import { installHealthRoutes, ReadinessRegistry } from './readiness.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where app plugins register the dependencies /readyz checks. */
+    readiness: ReadinessRegistry
+    /** The service's Prometheus registry, for app-specific metrics. */
+    metricsRegistry: Registry
+  }
+}
+
+export interface ServiceOptions {
+  name: string
+  version: string
+  config: BaseConfig
+}
+
+export async function createService({ name, version, config }: ServiceOptions) {
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL, base: { service: name, version } },
+    // nginx forwards its $request_id, so one id follows a request across services.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  installErrorHandling(app)
+  // Keep-alive clients would otherwise hold the server open after their in-flight request
+  // finishes during shutdown; `connection: close` ends each socket with its last response.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    if (closing) reply.header('connection', 'close')
+  })
+
+  await app.register(swagger, { openapi: { info: { title: name, version } } })
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger())
+
+  const readiness = new ReadinessRegistry(config.READINESS_TIMEOUT_MS)
+  app.decorate('readiness', readiness)
+  app.decorate('metricsRegistry', installMetrics(app, name))
+  installHealthRoutes(app, readiness)
+  return app
+}
+
+export type Service = Awaited<ReturnType<typeof createService>>

@@ -1,0 +1,11 @@
+export {
+  type BaseConfig,
+  baseConfigProperties,
+  ConfigError,
+  loadConfig,
+  serviceConfig,
+} from './config.js'
+export { createService, type Service, type ServiceOptions } from './create-service.js'
+export { AppError, ErrorBody } from './errors.js'
+export type { DependencyCheck, DependencyStatus, Readiness } from './readiness.js'
+export { loadConfigOrExit, startService } from './run.js'

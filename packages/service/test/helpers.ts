@@ -1,0 +1,40 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+const fixture = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.url))
+
+export interface Child {
+  process: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  exited: Promise<number | null>
+}
+
+export function runFixture(env: Record<string, string>): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk
+  })
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  return { process: child, stdout: () => stdout, stderr: () => stderr, exited }
+}
+
+export async function waitForPort(child: Child, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const match = /listening on (\d+)/.exec(child.stdout())
+    if (match?.[1]) return Number(match[1])
+    if (child.process.exitCode !== null) throw new Error(`fixture exited: ${child.stderr()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('fixture did not start listening')
+}

@@ -1,0 +1,30 @@
+export type { App, Registry } from './app.js'
+export { loadRegistry } from './load.js'
+export {
+  COLLECTION_NAME_PATTERN,
+  type Manifest,
+  ManifestSchema,
+  PROFILE_PATTERN,
+  ROUTE_PATTERN,
+  type StoreName,
+  type Tier,
+} from './manifest.js'
+export {
+  APP_NAME_PATTERN,
+  appNameFromPackageName,
+  RESERVED_APP_NAMES,
+  validateAppName,
+} from './names.js'
+export { formatProblem, type Problem, RegistryError } from './problems.js'
+export { CPUS_PATTERN, MEMORY_PATTERN, parseMemory } from './quantities.js'
+export {
+  type AppResources,
+  CHROMA_DATABASE,
+  type ChromaResources,
+  type Neo4jResources,
+  type PostgresResources,
+  QDRANT_SEPARATOR,
+  type QdrantResources,
+  type RedisResources,
+  resourcesFor,
+} from './resources.js'

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import pg from 'pg'
+import { chooseBackend } from '../src/backend.js'
+import { isDockerAvailable } from '../src/docker.js'
+import { isPortOpen } from '../src/free-port.js'
+import { startPostgres, startRedis } from '../src/index.js'
+import { pingRedis } from '../src/redis-ping.js'
+
+const dockerAvailable = await isDockerAvailable()
+
+describe('without binaries', () => {
+  it('falls back to Docker, or names what to install', async () => {
+    const choice = chooseBackend('PostgreSQL', false, 'TEST_POSTGRES_URL')
+    if (dockerAvailable) {
+      assert.equal(await choice, 'docker')
+    } else {
+      await assert.rejects(
+        choice,
+        /apt-get install postgresql redis-server`, or install and start Docker, or set TEST_POSTGRES_URL/,
+      )
+    }
+  })
+})
+
+describe('the Docker backend', { skip: dockerAvailable ? false : '`docker info` fails' }, () => {
+  it('runs postgres:17 with the generated password and removes it on stop', async () => {
+    const server = await startPostgres({ env: {}, backend: 'docker' })
+    try {
+      assert.equal(server.source, 'docker')
+      const client = new pg.Client({ connectionString: server.url })
+      await client.connect()
+      const { rows } = await client.query('SELECT 1 AS one')
+      await client.end()
+      assert.equal(rows[0].one, 1)
+    } finally {
+      await server.stop()
+    }
+    assert.equal(await isPortOpen(server.port), false)
+  })
+
+  it('runs redis:7 that requires the password and removes it on stop', async () => {
+    const server = await startRedis({ env: {}, backend: 'docker' })
+    try {
+      assert.equal(server.source, 'docker')
+      await pingRedis(server.host, server.port, server.password)
+      await assert.rejects(pingRedis(server.host, server.port, 'wrong'), /WRONGPASS/)
+    } finally {
+      await server.stop()
+    }
+    assert.equal(await isPortOpen(server.port), false)
+  })
+})
