@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url'
-import { AppError } from '@flotilla/service'
+import { openAppData, runMigrations } from '@flotilla/data'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { runner } from 'node-pg-migrate'
-import pg from 'pg'
+import type pg from 'pg'
+
+export { isPostgresUnavailable, query } from '@flotilla/data'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,63 +14,25 @@ declare module 'fastify' {
 
 const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url))
 
-// Connection-level failures: the server is away, not the query wrong.
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P03',
-])
-
-export function isPostgresUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const code = (error as { code?: string }).code
-  if (code && (unavailableCodes.has(code) || code.startsWith('08'))) return true
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
-}
-
-/** Runs a query, turning an unreachable server into a 503 in the service's error shape. */
-export async function query<R extends pg.QueryResultRow>(
-  pool: pg.Pool,
-  text: string,
-  values: unknown[] = [],
-): Promise<pg.QueryResult<R>> {
-  try {
-    return await pool.query<R>(text, values)
-  } catch (error) {
-    if (isPostgresUnavailable(error)) {
-      throw new AppError(503, 'DEPENDENCY_UNAVAILABLE', 'postgres is unavailable', {
-        'retry-after': '5',
-      })
-    }
-    throw error
-  }
-}
-
 export default fp(
   async (app: FastifyInstance, { databaseUrl }: { databaseUrl: string }) => {
-    const pool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: 10,
-      connectionTimeoutMillis: 2_000,
-      idleTimeoutMillis: 30_000,
-    })
-    // An idle client losing its server emits here; unhandled, it would crash the process.
-    pool.on('error', (error) => app.log.warn({ err: error }, 'postgres client lost'))
-    app.addHook('onClose', () => pool.end())
-
-    await runner({
+    const data = await openAppData(
+      'notes',
+      { postgres: { url: databaseUrl } },
+      {
+        // An idle client losing its server; unhandled, it would crash the process.
+        onError: (store, error) => app.log.warn({ err: error }, `${store} client lost`),
+      },
+    )
+    app.addHook('onClose', () => data.close())
+    await runMigrations({
       databaseUrl,
       dir: migrationsDir,
-      direction: 'up',
-      migrationsTable: 'schema_migrations',
       log: (message) => app.log.debug(message),
     })
 
-    app.decorate('pg', pool)
-    app.readiness.add({ name: 'postgres', required: true, check: () => pool.query('SELECT 1') })
+    app.decorate('pg', data.pg as pg.Pool)
+    for (const check of data.readiness) app.readiness.add(check)
   },
   { name: 'postgres' },
 )

@@ -1,6 +1,7 @@
+import { openAppData } from '@flotilla/data'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,23 +14,25 @@ export default fp(
     app: FastifyInstance,
     { redisUrl, keyPrefix }: { redisUrl: string; keyPrefix: string },
   ) => {
-    const redis = new Redis(redisUrl, {
-      keyPrefix,
-      lazyConnect: true,
-      // Redis is a cache here: fail a command at once while disconnected instead of queueing
-      // it, so reads fall back to PostgreSQL without waiting.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    })
-    redis.on('error', (error) => app.log.warn({ err: error }, 'redis error'))
-    redis.connect().catch((error) => app.log.warn({ err: error }, 'redis not reachable at start'))
-    app.addHook('onClose', async () => {
-      redis.disconnect()
-    })
+    const data = await openAppData(
+      'notes',
+      {
+        redis: {
+          url: redisUrl,
+          keyPrefix,
+          // Redis is a cache here: /readyz says degraded, not down, without it, and a command
+          // fails at once while disconnected instead of queueing, so reads fall back to
+          // PostgreSQL without waiting.
+          required: false,
+          options: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+        },
+      },
+      { onError: (store, error) => app.log.warn({ err: error }, `${store} error`) },
+    )
+    app.addHook('onClose', () => data.close())
 
-    app.decorate('redis', redis)
-    app.readiness.add({ name: 'redis', required: false, check: () => redis.ping() })
+    app.decorate('redis', data.redis as Redis)
+    for (const check of data.readiness) app.readiness.add(check)
   },
   { name: 'redis' },
 )

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorBody } from '@flotilla/service'
+import { PredictRequest, PredictResponse } from '../../schemas/predict.js'
+
+const errors = { 400: ErrorBody, 413: ErrorBody, 500: ErrorBody, 503: ErrorBody }
+
+const classifierRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/predict',
+    {
+      schema: {
+        tags: ['classification'],
+        body: PredictRequest,
+        response: { 200: PredictResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { inputs, top_k: topK, truncate } = request.body
+      const texts = typeof inputs === 'string' ? [inputs] : inputs
+      const predictions = await app.classifications.classify(texts, { topK, truncate })
+      return typeof inputs === 'string' ? (predictions[0] ?? []) : predictions
+    },
+  )
+}
+
+export default classifierRoutes

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { parseMetrics } from '../src/prometheus.js'
+import { bucketDelta, histogramQuantile, windowStats } from '../src/window.js'
+import { type FleetMember, startMember } from './helpers.js'
+
+async function scrape(member: FleetMember) {
+  const response = await fetch(`${member.url}/metrics`)
+  assert.equal(response.status, 200)
+  return { at: Date.now(), sample: parseMetrics(await response.text()) }
+}
+
+async function work(member: FleetMember, times: number, ms: number) {
+  for (let i = 0; i < times; i++) {
+    const response = await fetch(`${member.url}/work?ms=${ms}`)
+    assert.equal(response.status, 200)
+  }
+}
+
+describe('metrics of a real @flotilla/service', () => {
+  let member: FleetMember
+  before(async () => {
+    member = await startMember('metered')
+  })
+  after(() => member.close())
+
+  it('reads start time, resident memory and user requests, leaving the probes out', async () => {
+    await work(member, 3, 0)
+    await fetch(`${member.url}/readyz`)
+    await fetch(`${member.url}/healthz`)
+    await fetch(`${member.url}/nowhere`) // a 404 is a user request too
+    const { sample } = await scrape(member)
+
+    assert.ok(sample.startTimeSeconds !== null)
+    assert.ok(Math.abs(sample.startTimeSeconds - (Date.now() / 1000 - process.uptime())) < 5)
+    assert.ok(sample.residentMemoryBytes !== null && sample.residentMemoryBytes > 10 * 1024 ** 2)
+    assert.equal(sample.requests.count, 4)
+    const inf = sample.requests.buckets.at(-1)
+    assert.deepEqual(inf, { le: Number.POSITIVE_INFINITY, count: 4 })
+    const counts = sample.requests.buckets.map((bucket) => bucket.count)
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => a - b),
+      'buckets are cumulative',
+    )
+  })
+
+  it('turns two scrapes into a request rate and a p95 from the bucket deltas', async () => {
+    await work(member, 5, 0) // before the window: must not count
+    const older = await scrape(member)
+    await work(member, 19, 0)
+    await work(member, 1, 120)
+    const newer = await scrape(member)
+
+    const stats = windowStats({ ...older, at: 0 }, { ...newer, at: 10_000 })
+    assert.equal(stats.requestsPerSecond, 2) // 20 requests in 10 s
+    // 19 of 20 answer within 25 ms; rank 19 (0.95 × 20) lands in the first buckets, far
+    // below the slow request, which only a p100 would reach.
+    assert.ok(stats.p95Seconds !== null && stats.p95Seconds <= 0.025, `p95 ${stats.p95Seconds}`)
+    const slowest = histogramQuantile(
+      1,
+      bucketDelta(older.sample.requests.buckets, newer.sample.requests.buckets),
+    )
+    assert.ok(slowest !== null && slowest >= 0.1, `p100 ${slowest}`)
+  })
+
+  it('gives no rate across a restart instead of a negative one', async () => {
+    const sample = (await scrape(member)).sample
+    const restarted = { ...sample, startTimeSeconds: (sample.startTimeSeconds ?? 0) + 60 }
+    const stats = windowStats({ at: 0, sample }, { at: 5000, sample: restarted })
+    assert.deepEqual(stats, { requestsPerSecond: null, p95Seconds: null })
+  })
+})
+
+describe('parseMetrics on bad input', () => {
+  it('names a bucket bound that is not a number', () => {
+    const text = [
+      '# TYPE http_request_duration_seconds histogram',
+      'http_request_duration_seconds_bucket{le="soon",route="/a"} 1',
+      'http_request_duration_seconds_bucket{le="+Inf",route="/a"} 1',
+      'http_request_duration_seconds_sum{route="/a"} 0.1',
+      'http_request_duration_seconds_count{route="/a"} 1',
+    ].join('\n')
+    assert.throws(() => parseMetrics(text), /le="soon"/)
+  })
+
+  it('leaves what a scrape lacks as null', () => {
+    const sample = parseMetrics('# TYPE up gauge\nup 1\n')
+    assert.deepEqual(sample, {
+      startTimeSeconds: null,
+      residentMemoryBytes: null,
+      requests: { count: 0, buckets: [] },
+    })
+  })
+})

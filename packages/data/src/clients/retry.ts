@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export interface RetryOptions {
+  /** Tries in all, the first included. */
+  attempts: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 200, maxDelayMs: 2_000 }
+
+/** Exponential backoff with full jitter, bounded: after the last try the last error is thrown. */
+export async function withRetry<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  options: RetryOptions = DEFAULT_RETRY,
+  shouldRetry: (error: unknown) => boolean = () => true,
+): Promise<T> {
+  let lastError: unknown
+  for (let tried = 1; tried <= options.attempts; tried++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (!shouldRetry(error)) throw error
+      lastError = error
+      if (tried === options.attempts) break
+      const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (tried - 1))
+      await sleep(Math.random() * ceiling)
+    }
+  }
+  const message = lastError instanceof Error ? lastError.message : String(lastError)
+  throw new DataUnavailableError(what, message, lastError)
+}
+
+/** A store could not be reached (after retries): the app answers 503, not 500. */
+export class DataUnavailableError extends Error {
+  readonly status = 503
+  readonly code = 'DEPENDENCY_UNAVAILABLE'
+  constructor(
+    readonly store: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`${store} is unavailable: ${reason}`, { cause })
+    this.name = 'DataUnavailableError'
+  }
+}

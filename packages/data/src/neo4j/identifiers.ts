@@ -1,0 +1,79 @@
+/**
+ * Cypher identifiers (labels, relationship types, database/role/user names) cannot be
+ * parameters, so they are escaped: wrapped in backticks with every backtick doubled, the
+ * documented way to quote one. A name can then never close the quote and add Cypher.
+ */
+export function escapeIdentifier(name: string): string {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new Error('neo4j: an identifier cannot be empty')
+  if (name.includes('\u0000')) throw new Error('neo4j: an identifier cannot contain NUL')
+  return `\`${name.replaceAll('`', '``')}\``
+}
+
+export const RELATIONSHIP_TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/
+export const PROPERTY_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+/** The key every node is addressed by; set by upsertNode itself, never through props. */
+export const ID_KEY = 'id'
+
+export function validateRelationshipType(type: unknown): string {
+  if (typeof type !== 'string' || !RELATIONSHIP_TYPE_PATTERN.test(type)) {
+    throw new Error(
+      `neo4j: relationship type ${JSON.stringify(type)} must match ${RELATIONSHIP_TYPE_PATTERN}`,
+    )
+  }
+  return type
+}
+
+export function validateNodeId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
+    throw new Error(
+      `neo4j: node id must be a string of 1-512 characters, got ${JSON.stringify(id)}`,
+    )
+  }
+  return id
+}
+
+export type PropertyValue = string | number | boolean | null | string[] | number[] | boolean[]
+export type Properties = Record<string, PropertyValue>
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  )
+}
+
+/**
+ * Property maps as Neo4j stores them: keys that need no quoting, values that are scalars,
+ * homogeneous arrays of scalars, or null (which removes the property on update).
+ */
+export function validateProperties(props: unknown, what = 'properties'): Properties {
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    throw new Error(`neo4j: ${what} must be an object`)
+  }
+  if (Object.getPrototypeOf(props) !== Object.prototype && Object.getPrototypeOf(props) !== null) {
+    throw new Error(`neo4j: ${what} must be a plain object`)
+  }
+  for (const [key, value] of Object.entries(props)) {
+    if (!PROPERTY_KEY_PATTERN.test(key)) {
+      throw new Error(
+        `neo4j: property key ${JSON.stringify(key)} must match ${PROPERTY_KEY_PATTERN}`,
+      )
+    }
+    if (key === ID_KEY)
+      throw new Error(`neo4j: "${ID_KEY}" is the node's key; it cannot be set through ${what}`)
+    const valid =
+      value === null ||
+      isScalar(value) ||
+      (Array.isArray(value) &&
+        value.every(isScalar) &&
+        new Set(value.map((v) => typeof v)).size <= 1)
+    if (!valid) {
+      throw new Error(
+        `neo4j: property "${key}" must be a string, finite number, boolean, null or an array of one of those types`,
+      )
+    }
+  }
+  return props as Properties
+}

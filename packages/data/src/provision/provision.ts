@@ -1,0 +1,204 @@
+import { join } from 'node:path'
+import { appToken } from '@flotilla/chroma-guard'
+import { loadRegistry, type Registry, resourcesFor, type StoreName } from '@flotilla/stack'
+import { neo4jPrincipal, provisionNeo4j } from '../neo4j/index.js'
+import { isQdrantTokenCurrent, mintQdrantToken, provisionQdrant } from '../qdrant/index.js'
+import { formatEnvFile, readEnvFile, writeSecretFile } from '../secrets/env-file.js'
+import type { Change, ProvisionTarget } from '../types.js'
+import type { AdminConfig } from './admin-config.js'
+import { type AppSecrets, appEnv, appEnvPath, appSecrets } from './app-env.js'
+import { checkChromaAdmin, provisionChroma } from './chroma.js'
+import { connectPostgresAdmin, provisionPostgres } from './postgres.js'
+import { connectRedisAdmin, provisionRedis } from './redis.js'
+
+export interface ProvisionOptions {
+  /** Apps whose passwords are replaced this run. */
+  rotate?: string[]
+  /** Progress lines (never secrets). */
+  log?: (line: string) => void
+}
+
+export class ProvisionError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`refusing to provision:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ProvisionError'
+  }
+}
+
+const ADMIN_SETTING: Record<StoreName, string> = {
+  postgres: 'POSTGRES_ADMIN_URL',
+  redis: 'REDIS_ADMIN_URL',
+  chroma: 'CHROMA_GUARD_URL',
+  qdrant: 'QDRANT_ADMIN_URL',
+  neo4j: 'NEO4J_ADMIN_URL',
+}
+
+export function provisionTargets(registry: Registry): ProvisionTarget[] {
+  return registry.apps.map((app) => ({ name: app.name, resources: resourcesFor(app) }))
+}
+
+/** Everything wrong with the request, found before any server is touched. */
+function problemsWith(targets: ProvisionTarget[], admin: AdminConfig, rotate: string[]): string[] {
+  const problems: string[] = []
+  for (const target of targets) {
+    for (const store of Object.keys(target.resources) as StoreName[]) {
+      if (!admin[store]) {
+        problems.push(
+          `app ${target.name} uses ${store}, but ${ADMIN_SETTING[store]} is not configured`,
+        )
+      }
+    }
+  }
+  const names = new Set(targets.map((t) => t.name))
+  for (const app of rotate) {
+    if (!names.has(app)) problems.push(`--rotate ${app}: no such app in the registry`)
+  }
+  return problems
+}
+
+/**
+ * Applies the registry's desired state to running servers and writes each app's credential
+ * file; returns what changed (nothing on a re-run). Never drops anything: an app removed
+ * from the registry keeps its data until an operator removes it.
+ */
+export async function provision(
+  registry: Registry,
+  admin: AdminConfig,
+  options: ProvisionOptions = {},
+): Promise<Change[]> {
+  const log = options.log ?? (() => {})
+  const rotate = new Set(options.rotate ?? [])
+  const targets = provisionTargets(registry)
+  const problems = problemsWith(targets, admin, [...rotate])
+  if (problems.length > 0) throw new ProvisionError(problems)
+  const uses = (store: StoreName) => targets.some((t) => t.resources[store])
+
+  const secrets = new Map<string, { existing?: Record<string, string>; secrets: AppSecrets }>()
+  for (const target of targets) {
+    const existing = await readEnvFile(appEnvPath(admin.secretsDir, target.name))
+    secrets.set(target.name, {
+      ...(existing ? { existing } : {}),
+      secrets: appSecrets(target, existing, rotate.has(target.name), admin.neo4j?.mode),
+    })
+  }
+  const secretsOf = (app: string) => (secrets.get(app) as { secrets: AppSecrets }).secrets
+
+  // Connect to every store first: an unreachable one stops the run before any change.
+  log(`provisioning ${targets.length} app(s): ${targets.map((t) => t.name).join(', ') || '(none)'}`)
+  const postgres =
+    admin.postgres && uses('postgres') ? await connectPostgresAdmin(admin.postgres.url) : undefined
+  const changes: Change[] = []
+  const redis =
+    admin.redis && uses('redis')
+      ? await connectRedisAdmin(admin.redis).catch(async (error) => {
+          await postgres?.end()
+          throw error
+        })
+      : undefined
+  try {
+    if (admin.chroma && uses('chroma')) await checkChromaAdmin(admin.chroma)
+
+    if (postgres && admin.postgres) {
+      log('postgres: roles and databases')
+      const plans = targets.flatMap((target) => {
+        const secret = secretsOf(target.name).postgres
+        return secret ? [{ target, password: secret.password, passwordIsNew: secret.isNew }] : []
+      })
+      changes.push(...(await provisionPostgres(postgres, plans, admin.postgres.connectionLimit)))
+    }
+    if (redis && admin.redis) {
+      log('redis: acl users')
+      changes.push(...redis.changes)
+      const plans = targets.flatMap((target) => {
+        const secret = secretsOf(target.name).redis
+        return secret ? [{ target, password: secret.password }] : []
+      })
+      const result = await provisionRedis(redis.client, admin.redis, plans)
+      changes.push(...result.changes)
+      const aclPath = join(admin.secretsDir, 'redis', 'users.acl')
+      if (await writeSecretFile(aclPath, result.aclFile)) {
+        changes.push({ store: 'redis', app: '*', action: 'write acl file', detail: aclPath })
+      }
+    }
+    if (admin.chroma && uses('chroma')) {
+      log('chroma: tenants and databases')
+      changes.push(...(await provisionChroma(admin.chroma, targets)))
+    }
+    if (admin.qdrant && uses('qdrant')) {
+      log('qdrant: collections')
+      changes.push(...(await provisionQdrant(admin.qdrant, targets)))
+    }
+    if (admin.neo4j && uses('neo4j')) {
+      log(
+        `neo4j (${admin.neo4j.mode}): ${admin.neo4j.mode === 'enterprise' ? 'databases, roles, users' : 'label constraints'}`,
+      )
+      const passwords = Object.fromEntries(
+        targets.flatMap((t) => {
+          const secret = secretsOf(t.name).neo4j
+          return secret ? [[t.name, secret]] : []
+        }),
+      )
+      changes.push(...(await provisionNeo4j(admin.neo4j, targets, admin.neo4j.mode, { passwords })))
+    }
+  } finally {
+    await postgres?.end()
+    redis?.client.disconnect()
+  }
+
+  log('credential files')
+  for (const target of targets) {
+    const extra: Record<string, string> = {}
+    if (target.resources.chroma && admin.chroma) {
+      extra.CHROMA_TOKEN = appToken(admin.chroma.secret, target.name)
+    }
+    const { qdrant, neo4j } = target.resources
+    if (qdrant && admin.qdrant) {
+      // Tokens carry no expiry and are kept while they still grant exactly these collections.
+      const existing = secrets.get(target.name)?.existing?.QDRANT_API_KEY
+      const current =
+        existing && isQdrantTokenCurrent(existing, admin.qdrant.apiKey, qdrant.collections)
+      extra.QDRANT_URL = admin.qdrant.appUrl ?? admin.qdrant.url
+      extra.QDRANT_API_KEY = current
+        ? existing
+        : mintQdrantToken(admin.qdrant.apiKey, qdrant.collections)
+    }
+    if (neo4j && admin.neo4j) {
+      extra.NEO4J_URL = admin.neo4j.appUrl ?? admin.neo4j.url
+      extra.NEO4J_LABEL = neo4j.label
+      const own = secretsOf(target.name).neo4j
+      if (admin.neo4j.mode === 'enterprise' && own) {
+        extra.NEO4J_USER = neo4jPrincipal(neo4j).user
+        extra.NEO4J_PASSWORD = own.password
+        extra.NEO4J_DATABASE = neo4j.database
+      } else {
+        // Community has no per-app users: the wrapper's label is the only fence (README).
+        extra.NEO4J_USER = admin.neo4j.user
+        extra.NEO4J_PASSWORD = admin.neo4j.password
+      }
+    }
+    const env = appEnv(target, admin, secretsOf(target.name), extra)
+    const path = appEnvPath(admin.secretsDir, target.name)
+    const content = formatEnvFile(
+      `credentials of app ${target.name}, written by scripts/provision; never commit`,
+      env,
+    )
+    if (await writeSecretFile(path, content)) {
+      changes.push({
+        store: 'secrets',
+        app: target.name,
+        action: 'write credentials',
+        detail: path,
+      })
+    }
+  }
+  return changes
+}
+
+/** Loads the registry first: an invalid one throws RegistryError before any server is touched. */
+export async function provisionRepository(
+  root: string,
+  admin: AdminConfig,
+  options: ProvisionOptions = {},
+): Promise<Change[]> {
+  return provision(await loadRegistry(root), admin, options)
+}

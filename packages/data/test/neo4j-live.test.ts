@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import neo4j from 'neo4j-driver'
+import {
+  type AppGraph,
+  escapeIdentifier,
+  neo4jPrincipal,
+  openGraph,
+  provisionNeo4j,
+} from '../src/neo4j/index.js'
+import { targetFor } from './qdrant-recorder.js'
+
+const url = process.env.NEO4J_URL
+const user = process.env.NEO4J_USER ?? 'neo4j'
+const password = process.env.NEO4J_PASSWORD
+const enterprise = process.env.NEO4J_MODE === 'enterprise'
+const skip =
+  url && password
+    ? false
+    : 'live Neo4j suite skipped: set NEO4J_URL and NEO4J_PASSWORD (NEO4J_USER, NEO4J_MODE)'
+const skipEnterprise =
+  skip ||
+  (enterprise ? false : 'enterprise checks skipped: set NEO4J_MODE=enterprise (Neo4j Enterprise)')
+
+const suffix = randomBytes(3).toString('hex')
+const a = targetFor(`livea${suffix}`, undefined, true)
+const b = targetFor(`liveb${suffix}`, undefined, true)
+const aRes = a.resources.neo4j ?? { database: '', label: '' }
+const bRes = b.resources.neo4j ?? { database: '', label: '' }
+const admin = { url: url ?? '', user, password: password ?? '' }
+const passwords = {
+  [a.name]: { password: randomBytes(24).toString('base64url'), isNew: true },
+  [b.name]: { password: randomBytes(24).toString('base64url'), isNew: true },
+}
+
+describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot see or change app B`, () => {
+  let graphA: AppGraph
+  let graphB: AppGraph
+  const mode = enterprise ? 'enterprise' : 'community'
+
+  before(async () => {
+    if (skip) return
+    assert.ok((await provisionNeo4j(admin, [a, b], mode, { passwords })).length > 0)
+    const again = Object.fromEntries(
+      Object.entries(passwords).map(([k, v]) => [k, { ...v, isNew: false }]),
+    )
+    assert.deepEqual(
+      await provisionNeo4j(admin, [a, b], mode, { passwords: again }),
+      [],
+      'second run changes nothing',
+    )
+    const open = (target: typeof a, res: typeof aRes) =>
+      enterprise
+        ? openGraph({
+            url: admin.url,
+            user: neo4jPrincipal(res).user,
+            password: passwords[target.name]?.password ?? '',
+            mode,
+            ...res,
+          })
+        : openGraph({ url: admin.url, user, password: admin.password, mode, label: res.label })
+    graphA = open(a, aRes)
+    graphB = open(b, bRes)
+    await graphB.upsertNode('shared', { owner: 'b' })
+    await graphB.upsertNode('b-only', { owner: 'b' })
+    await graphB.link('shared', 'b-only', 'OWNS')
+  })
+
+  after(async () => {
+    if (skip) return
+    await graphA?.close()
+    await graphB?.close()
+    const driver = neo4j.driver(admin.url, neo4j.auth.basic(admin.user, admin.password))
+    try {
+      if (enterprise) {
+        for (const res of [aRes, bRes]) {
+          const { user: u, role } = neo4jPrincipal(res)
+          await driver.executeQuery(
+            `DROP USER ${escapeIdentifier(u)} IF EXISTS`,
+            {},
+            { database: 'system' },
+          )
+          await driver.executeQuery(
+            `DROP ROLE ${escapeIdentifier(role)} IF EXISTS`,
+            {},
+            { database: 'system' },
+          )
+          await driver.executeQuery(
+            `DROP DATABASE ${escapeIdentifier(res.database)} IF EXISTS`,
+            {},
+            { database: 'system' },
+          )
+        }
+      } else {
+        for (const res of [aRes, bRes]) {
+          await driver.executeQuery(`MATCH (n:${escapeIdentifier(res.label)}) DETACH DELETE n`)
+          await driver.executeQuery(
+            `DROP CONSTRAINT ${escapeIdentifier(`${res.label}_id_unique`)} IF EXISTS`,
+          )
+        }
+      }
+    } finally {
+      await driver.close()
+    }
+  })
+
+  test('A works on its own graph', { skip }, async () => {
+    await graphA.ready()
+    assert.deepEqual(await graphA.upsertNode('shared', { owner: 'a' }), {
+      id: 'shared',
+      owner: 'a',
+    })
+    await graphA.upsertNode('a2', { n: 1 })
+    assert.equal(await graphA.link('shared', 'a2', 'LINKS'), true)
+    assert.deepEqual(await graphA.neighbours('shared'), [{ id: 'a2', n: 1 }])
+    assert.equal(await graphA.count(), 2)
+  })
+
+  test('A cannot read, link to, unlink, delete or count B’s nodes', { skip }, async () => {
+    assert.equal(await graphA.getNode('b-only'), undefined)
+    assert.deepEqual(
+      await graphA.getNode('shared'),
+      { id: 'shared', owner: 'a' },
+      'same id, A’s own node',
+    )
+    assert.equal(await graphA.link('shared', 'b-only', 'STEALS'), false)
+    assert.equal(await graphA.unlink('shared', 'b-only', 'OWNS'), false)
+    assert.equal(await graphA.deleteNode('b-only'), false)
+    assert.ok(!(await graphA.neighbours('shared', { depth: 5 })).some((n) => n.owner === 'b'))
+    assert.equal(await graphA.count(), 2)
+    assert.deepEqual(await graphB.getNode('b-only'), { id: 'b-only', owner: 'b' }, 'B intact')
+    assert.deepEqual(
+      await graphB.neighbours('shared'),
+      [{ id: 'b-only', owner: 'b' }],
+      'B’s link intact',
+    )
+    assert.equal(await graphB.count(), 2)
+  })
+
+  test('enterprise: A’s user cannot open B’s database at all', {
+    skip: skipEnterprise,
+  }, async () => {
+    const { user: aUser } = neo4jPrincipal(aRes)
+    const driver = neo4j.driver(
+      admin.url,
+      neo4j.auth.basic(aUser, passwords[a.name]?.password ?? ''),
+    )
+    try {
+      for (const text of [
+        'MATCH (n) RETURN count(n) AS c',
+        'CREATE (n:X) RETURN n',
+        'MATCH (n) DETACH DELETE n',
+      ]) {
+        await assert.rejects(
+          driver.executeQuery(text, {}, { database: bRes.database }),
+          /not allowed|denied|Forbidden/i,
+          text,
+        )
+      }
+      await assert.rejects(
+        driver.executeQuery('SHOW USERS', {}, { database: 'system' }),
+        /not allowed|denied|Forbidden/i,
+      )
+    } finally {
+      await driver.close()
+    }
+    assert.equal(await graphB.count(), 2, 'B intact')
+  })
+})

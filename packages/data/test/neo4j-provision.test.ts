@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import {
+  constraintStatement,
+  createDatabaseStatement,
+  createRoleStatement,
+  createUserStatement,
+  grantRoleStatement,
+  grantStatements,
+  neo4jPrincipal,
+  openGraph,
+  provisionNeo4j,
+  setPasswordStatement,
+} from '../src/neo4j/index.js'
+import { targetFor } from './qdrant-recorder.js'
+
+const notes = targetFor('my_notes', undefined, true).resources.neo4j
+if (!notes) throw new Error('resourcesFor gave no neo4j resources')
+
+describe('neo4j provisioning statements (documented administration syntax)', () => {
+  test('names come from resourcesFor; role and user are the label, never a built-in role', () => {
+    assert.deepEqual(notes, { database: 'app-my-notes', label: 'App_my_notes' })
+    assert.deepEqual(neo4jPrincipal(notes), { role: 'App_my_notes', user: 'App_my_notes' })
+    assert.deepEqual(
+      neo4jPrincipal(targetFor('editor', undefined, true).resources.neo4j ?? notes),
+      {
+        role: 'App_editor',
+        user: 'App_editor',
+      },
+    )
+  })
+
+  test('uniqueness constraint on (label, id), idempotent', () => {
+    assert.equal(
+      constraintStatement('App_my_notes').text,
+      'CREATE CONSTRAINT `App_my_notes_id_unique` IF NOT EXISTS FOR (n:`App_my_notes`) REQUIRE n.id IS UNIQUE',
+    )
+  })
+
+  test('enterprise: database, role, grants on that database only, user with home database', () => {
+    const { database } = notes
+    const { role, user } = neo4jPrincipal(notes)
+    assert.equal(
+      createDatabaseStatement(database).text,
+      'CREATE DATABASE `app-my-notes` IF NOT EXISTS WAIT',
+    )
+    assert.equal(createRoleStatement(role).text, 'CREATE ROLE `App_my_notes` IF NOT EXISTS')
+    assert.deepEqual(
+      grantStatements(database, role).map((s) => s.text),
+      [
+        'GRANT ACCESS ON DATABASE `app-my-notes` TO `App_my_notes`',
+        'GRANT MATCH {*} ON GRAPH `app-my-notes` TO `App_my_notes`',
+        'GRANT WRITE ON GRAPH `app-my-notes` TO `App_my_notes`',
+        'GRANT NAME MANAGEMENT ON DATABASE `app-my-notes` TO `App_my_notes`',
+      ],
+    )
+    const all = [...grantStatements(database, role), createDatabaseStatement(database)]
+      .map((s) => s.text)
+      .join('\n')
+    assert.ok(!/\*\s+TO|GRAPHS? \*|DATABASES? \*|DBMS/.test(all), 'no privilege on * or the DBMS')
+    assert.equal(
+      createUserStatement(user, database).text,
+      'CREATE USER `App_my_notes` IF NOT EXISTS SET PASSWORD $password CHANGE NOT REQUIRED SET HOME DATABASE `app-my-notes`',
+    )
+    assert.equal(
+      setPasswordStatement(user).text,
+      'ALTER USER `App_my_notes` SET PASSWORD $password CHANGE NOT REQUIRED',
+    )
+    assert.equal(grantRoleStatement(role, user).text, 'GRANT ROLE `App_my_notes` TO `App_my_notes`')
+  })
+
+  test('passwords are parameters, never in statement text', () => {
+    for (const s of [createUserStatement('u', 'd'), setPasswordStatement('u')]) {
+      assert.match(s.text, /SET PASSWORD \$password /)
+    }
+  })
+
+  test('a name cannot break out of its quotes', () => {
+    assert.equal(
+      createDatabaseStatement('x` IF NOT EXISTS; DROP DATABASE neo4j //').text,
+      'CREATE DATABASE `x`` IF NOT EXISTS; DROP DATABASE neo4j //` IF NOT EXISTS WAIT',
+    )
+  })
+
+  test('enterprise mode without a password for every app is refused before connecting', async () => {
+    const admin = { url: 'bolt://127.0.0.1:1', user: 'neo4j', password: 'x' }
+    const apps = [
+      targetFor('alpha', undefined, true),
+      targetFor('beta', undefined, true),
+      targetFor('gamma', ['d']),
+    ]
+    await assert.rejects(
+      provisionNeo4j(admin, apps, 'enterprise', {
+        passwords: { alpha: { password: 'p', isNew: true } },
+      }),
+      /needs a password for beta$/,
+    )
+    await assert.rejects(provisionNeo4j(admin, apps, 'other' as never), /unknown mode "other"/)
+  })
+
+  test('openGraph: enterprise needs the database; unknown modes are refused', () => {
+    const base = { url: 'bolt://127.0.0.1:1', user: 'u', password: 'p', label: notes.label }
+    assert.throws(() => openGraph({ ...base, mode: 'enterprise' }), /needs the app database/)
+    assert.throws(() => openGraph({ ...base, mode: 'cluster' as never }), /unknown mode/)
+  })
+})
