@@ -49,19 +49,19 @@ describe('metrics of a real @flotilla/service', () => {
     await work(member, 5, 0) // before the window: must not count
     const older = await scrape(member)
     await work(member, 19, 0)
-    await work(member, 1, 120)
+    await work(member, 1, 1_000)
     const newer = await scrape(member)
 
     const stats = windowStats({ ...older, at: 0 }, { ...newer, at: 10_000 })
     assert.equal(stats.requestsPerSecond, 2) // 20 requests in 10 s
-    // 19 of 20 answer within 25 ms; rank 19 (0.95 × 20) lands in the first buckets, far
-    // below the slow request, which only a p100 would reach.
-    assert.ok(stats.p95Seconds !== null && stats.p95Seconds <= 0.025, `p95 ${stats.p95Seconds}`)
+    // 19 of 20 answer at once; rank 19 (0.95 × 20) lands among them, far below the one-second
+    // request, which only a p100 reaches. The margin leaves room for a loaded machine.
+    assert.ok(stats.p95Seconds !== null && stats.p95Seconds <= 0.5, `p95 ${stats.p95Seconds}`)
     const slowest = histogramQuantile(
       1,
       bucketDelta(older.sample.requests.buckets, newer.sample.requests.buckets),
     )
-    assert.ok(slowest !== null && slowest >= 0.1, `p100 ${slowest}`)
+    assert.ok(slowest !== null && slowest >= 1, `p100 ${slowest}`)
   })
 
   it('gives no rate across a restart instead of a negative one', async () => {
