@@ -8,6 +8,7 @@ import { appDataConfigFromEnv } from '../src/clients/config.js'
 import { openAppData } from '../src/clients/open.js'
 import { appEnvPath } from '../src/provision/app-env.js'
 import { provisionRepository } from '../src/provision/provision.js'
+import { readEnvFile } from '../src/secrets/env-file.js'
 import { addApp, appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
 
 const both = { postgres: true, redis: true }
@@ -164,5 +165,15 @@ describe('provisioner against live PostgreSQL and Redis', () => {
       /CHROMA_GUARD_URL is not configured/,
     )
     assert.equal(await pgHas('role', 'pf'), false)
+  })
+
+  test('a store named as absent from the stack is skipped: the app gets everything else', async () => {
+    const withQdrant = await makeRepo([{ name: 'pq', stores: { ...both, qdrant: ['docs'] } }])
+    const changes = await provisionRepository(withQdrant, servers.admin, { skipStores: ['qdrant'] })
+    assert.ok(changes.some((c) => c.store === 'postgres' && c.app === 'pq'))
+    assert.equal(await pgHas('role', 'pq'), true)
+    const env = await readEnvFile(appEnvPath(servers.admin.secretsDir, 'pq'))
+    assert.ok(env?.DATABASE_URL)
+    assert.equal(env?.QDRANT_URL, undefined, 'no credentials for a store that is not there')
   })
 })

@@ -1,4 +1,27 @@
 export type { App, Registry } from './app.js'
+export {
+  APP_SECRETS_DIR,
+  APP_UID_BASE,
+  appUid,
+  appVariable,
+  beginMarker,
+  composeAppServices,
+  endMarker,
+  envExampleApps,
+  type GeneratedFile,
+  generatedFiles,
+  INTERNAL_PATHS,
+  MarkerError,
+  nginxLimits,
+  nginxRoutes,
+  replaceBlock,
+  staleFiles,
+  TIER_DIRS,
+  TIER_IMAGE,
+  TIER_LIMITS,
+  tierVersionProblems,
+  writeGenerated,
+} from './generate/index.js'
 export { loadRegistry } from './load.js'
 export {
   COLLECTION_NAME_PATTERN,
@@ -6,6 +29,7 @@ export {
   ManifestSchema,
   PROFILE_PATTERN,
   ROUTE_PATTERN,
+  STORE_NAMES,
   type StoreName,
   type Tier,
 } from './manifest.js'

@@ -84,3 +84,5 @@ export const ManifestSchema = Type.Object(
 export type Manifest = Static<typeof ManifestSchema>
 export type Tier = Manifest['tier']
 export type StoreName = keyof Manifest['stores']
+
+export const STORE_NAMES = Object.keys(Stores.properties) as StoreName[]

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { RegistryError } from '@flotilla/stack'
+import { RegistryError, STORE_NAMES, type StoreName } from '@flotilla/stack'
 import { AdminConfigError, adminConfigFromEnv } from './admin-config.js'
 import { ProvisionError, provisionRepository } from './provision.js'
 
-const HELP = `Usage: scripts/provision [--root <dir>] [--rotate <app>]... [--help]
+const HELP = `Usage: scripts/provision [--root <dir>] [--rotate <app>]... [--skip-store <store>]... [--help]
 
 Applies the app registry (apps/*/package.json "flotilla") to the running stores: a login
 role and database per app in PostgreSQL, an ACL user per app in Redis, a tenant per app in
@@ -15,6 +15,8 @@ Passwords are kept across runs; --rotate <app> replaces that app's passwords.
 Options:
   --root <dir>      repository root holding apps/ (default: current directory)
   --rotate <app>    new passwords for this app (repeatable)
+  --skip-store <s>  a store this stack runs without (qdrant, neo4j, …; repeatable, or
+                    PROVISION_SKIP_STORES=qdrant,neo4j): its apps get no credentials for it
   -h, --help        this text
 
 Environment (a secret NAME may instead be read from the file NAME_FILE names):
@@ -31,12 +33,13 @@ A store whose URL is unset is skipped; an app that needs it is then an error.
 `
 
 async function main(): Promise<number> {
-  let values: { root?: string; rotate?: string[]; help?: boolean }
+  let values: { root?: string; rotate?: string[]; 'skip-store'?: string[]; help?: boolean }
   try {
     ;({ values } = parseArgs({
       options: {
         root: { type: 'string' },
         rotate: { type: 'string', multiple: true },
+        'skip-store': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -51,8 +54,20 @@ async function main(): Promise<number> {
   try {
     const admin = adminConfigFromEnv(process.env)
     const root = resolve(values.root ?? '.')
+    const skipStores = [
+      ...(values['skip-store'] ?? []),
+      ...(process.env.PROVISION_SKIP_STORES ?? '').split(',').filter(Boolean),
+    ]
+    const unknown = skipStores.filter(
+      (store) => !(STORE_NAMES as readonly string[]).includes(store),
+    )
+    if (unknown.length > 0) {
+      process.stderr.write(`provision: unknown store(s) to skip: ${unknown.join(', ')}\n`)
+      return 2
+    }
     const changes = await provisionRepository(root, admin, {
       rotate: values.rotate ?? [],
+      skipStores: skipStores as StoreName[],
       log: (line) => process.stdout.write(`provision: ${line}\n`),
     })
     for (const change of changes) {

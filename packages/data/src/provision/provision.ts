@@ -16,6 +16,13 @@ export interface ProvisionOptions {
   rotate?: string[]
   /** Progress lines (never secrets). */
   log?: (line: string) => void
+  /**
+   * Stores this stack runs without (e.g. no Qdrant image on the machine): their apps are
+   * provisioned for every other store and get no credentials for these, so they report the
+   * store down (degraded) instead of the whole run being refused. Named explicitly, so a
+   * store merely misconfigured still stops the run.
+   */
+  skipStores?: StoreName[]
 }
 
 export class ProvisionError extends Error {
@@ -38,11 +45,18 @@ export function provisionTargets(registry: Registry): ProvisionTarget[] {
 }
 
 /** Everything wrong with the request, found before any server is touched. */
-function problemsWith(targets: ProvisionTarget[], admin: AdminConfig, rotate: string[]): string[] {
+function problemsWith(
+  targets: ProvisionTarget[],
+  admin: AdminConfig,
+  rotate: string[],
+  skipStores: Set<StoreName>,
+): string[] {
   const problems: string[] = []
   for (const target of targets) {
     for (const store of Object.keys(target.resources) as StoreName[]) {
-      if (!admin[store]) {
+      if (skipStores.has(store)) {
+        if (admin[store]) problems.push(`${store} is both skipped and configured`)
+      } else if (!admin[store]) {
         problems.push(
           `app ${target.name} uses ${store}, but ${ADMIN_SETTING[store]} is not configured`,
         )
@@ -69,8 +83,14 @@ export async function provision(
   const log = options.log ?? (() => {})
   const rotate = new Set(options.rotate ?? [])
   const targets = provisionTargets(registry)
-  const problems = problemsWith(targets, admin, [...rotate])
+  const skipStores = new Set(options.skipStores ?? [])
+  const problems = [...new Set(problemsWith(targets, admin, [...rotate], skipStores))]
   if (problems.length > 0) throw new ProvisionError(problems)
+  for (const store of skipStores) {
+    const users = targets.filter((t) => t.resources[store]).map((t) => t.name)
+    if (users.length > 0)
+      log(`${store}: skipped (not in this stack); ${users.join(', ')} will see it down`)
+  }
   const uses = (store: StoreName) => targets.some((t) => t.resources[store])
 
   const secrets = new Map<string, { existing?: Record<string, string>; secrets: AppSecrets }>()

@@ -1,0 +1,102 @@
+import type { App, Registry } from '../app.js'
+import { parseMemory } from '../quantities.js'
+import { TIER_IMAGE } from './tier-defaults.js'
+import { appUid } from './uid.js'
+
+/**
+ * The app_secrets volume in every app container. scripts/provision writes
+ * `<dir>/apps/<app>.env` (DATABASE_URL, REDIS_URL, …); the app's node loads it at start.
+ */
+export const APP_SECRETS_DIR = '/run/flotilla/secrets'
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not JavaScript
+const TAG = '${FLOTILLA_TAG:-local}'
+
+/** Share of the memory limit given to the V8 heap; the rest is buffers, stacks, native. */
+const HEAP_SHARE = 0.75
+
+/** The app services of docker-compose.yml, grouped by tier, for the `apps` block. */
+export function composeAppServices(registry: Pick<Registry, 'apps'>): string {
+  const sections: string[] = []
+  for (const tier of ['base', 'ml'] as const) {
+    const apps = registry.apps.filter((app) => app.tier === tier)
+    if (apps.length === 0) continue
+    sections.push(
+      [
+        `# ── ${tier === 'base' ? 'base tier' : 'ML tier (docker compose --profile ml up)'} ──`,
+        ...apps.flatMap((app) => ['', ...appService(app)]),
+      ].join('\n'),
+    )
+  }
+  return `${sections.join('\n\n')}\n`
+}
+
+/** `NOTES_LOG_LEVEL`: the .env variable that sets an app's log level. */
+export function appVariable(app: Pick<App, 'name'>, key: string): string {
+  return `${app.name.toUpperCase()}_${key}`
+}
+
+function appService(app: App): string[] {
+  const heapMiB = Math.floor((parseMemory(app.resources.memory) * HEAP_SHARE) / 1024 ** 2)
+  const environment: [string, string][] = [
+    ['HOST', '0.0.0.0'],
+    ['PORT', `"${app.port}"`],
+    ['LOG_LEVEL', `\${${appVariable(app, 'LOG_LEVEL')}:-info}`],
+    ['NODE_OPTIONS', `--max-old-space-size=${Math.max(heapMiB, 16)}`],
+  ]
+
+  const dependencies = ['provision', ...storeServices(app)]
+  const readyz = `fetch('http://127.0.0.1:${app.port}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`
+  const uid = appUid(app)
+  return [
+    `# ${app.name}: ${app.route} → :${app.port}, from ${app.manifestFile}`,
+    `${app.name}:`,
+    `  image: flotilla/${app.name}:${TAG}`,
+    '  build:',
+    '    context: .',
+    `    dockerfile: ${app.dir}/Dockerfile`,
+    '    args:',
+    `      BUILD_IMAGE: flotilla/build:${TAG}`,
+    `      TIER_IMAGE: ${TIER_IMAGE[app.tier]}:${TAG}`,
+    ...(app.profile ? [`  profiles: [${app.profile}]`] : []),
+    `  command: [node, --env-file-if-exists=${APP_SECRETS_DIR}/apps/${app.name}.env, dist/main.js]`,
+    `  user: "${uid}:${uid}"`,
+    '  environment:',
+    ...environment.map(([key, value]) => `    ${key}: ${value}`),
+    '  volumes:',
+    `    - app_secrets:${APP_SECRETS_DIR}:ro`,
+    '  read_only: true',
+    '  tmpfs: [/tmp]',
+    '  cap_drop: [ALL]',
+    '  security_opt: [no-new-privileges:true]',
+    `  mem_limit: ${app.resources.memory}`,
+    `  cpus: "${app.resources.cpus}"`,
+    '  pids_limit: 256',
+    '  restart: unless-stopped',
+    '  healthcheck:',
+    `    test: [CMD, node, -e, "${readyz}"]`,
+    '    interval: 10s',
+    '    timeout: 5s',
+    '    retries: 3',
+    '    start_period: 30s',
+    '  logging: *logging',
+    '  networks: [flotilla]',
+    '  depends_on:',
+    ...dependencies.flatMap((service) => [
+      `    ${service}:`,
+      `      condition: ${service === 'provision' ? 'service_completed_successfully' : 'service_healthy'}`,
+    ]),
+  ]
+}
+
+/** The shared services an app must find healthy before it starts, in compose order. */
+function storeServices(app: App): string[] {
+  const { postgres, redis, qdrant, chroma, neo4j } = app.stores
+  return [
+    ...(postgres ? ['postgres'] : []),
+    ...(redis ? ['redis'] : []),
+    ...(qdrant ? ['qdrant'] : []),
+    ...(chroma ? ['chroma-guard'] : []),
+    ...(neo4j ? ['neo4j'] : []),
+  ]
+}

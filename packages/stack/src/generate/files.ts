@@ -1,0 +1,49 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Registry } from '../app.js'
+import { composeAppServices } from './compose.js'
+import { envExampleApps } from './env-example.js'
+import { replaceBlock } from './markers.js'
+import { nginxLimits, nginxRoutes } from './nginx.js'
+
+export interface GeneratedFile {
+  /** POSIX path relative to the registry root. */
+  path: string
+  content: string
+}
+
+/**
+ * The full expected content of every generated file: whole files, or hand-written files
+ * whose marked `apps` block is filled in from the registry.
+ */
+export async function generatedFiles(registry: Registry): Promise<GeneratedFile[]> {
+  const withBlock = async (path: string, body: string): Promise<GeneratedFile> => {
+    const current = await readFile(join(registry.root, path), 'utf8')
+    return { path, content: replaceBlock(path, current, 'apps', body) }
+  }
+  return [
+    await withBlock('docker-compose.yml', composeAppServices(registry)),
+    await withBlock('.env.example', envExampleApps(registry)),
+    { path: 'nginx/generated/limits.conf', content: nginxLimits(registry) },
+    { path: 'nginx/generated/routes.conf', content: nginxRoutes(registry) },
+  ]
+}
+
+/** Paths whose content on disk differs from what the registry generates. */
+export async function staleFiles(registry: Registry): Promise<string[]> {
+  const stale: string[] = []
+  for (const file of await generatedFiles(registry)) {
+    const current = await readFile(join(registry.root, file.path), 'utf8').catch(() => undefined)
+    if (current !== file.content) stale.push(file.path)
+  }
+  return stale
+}
+
+/** Writes every generated file that changed; returns their paths. */
+export async function writeGenerated(registry: Registry): Promise<string[]> {
+  const stale = await staleFiles(registry)
+  for (const file of await generatedFiles(registry)) {
+    if (stale.includes(file.path)) await writeFile(join(registry.root, file.path), file.content)
+  }
+  return stale
+}

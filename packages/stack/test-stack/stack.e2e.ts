@@ -1,0 +1,292 @@
+/**
+ * The stack end to end: build the images, `compose up` the whole stack (ML profile
+ * included), and drive it through nginx only. Run: npm run test:stack (from the root).
+ * STACK_SKIP_BUILD=1 reuses the images; STACK_KEEP=1 leaves the stack up afterwards.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, before, test } from 'node:test'
+import { loadRegistry } from '../src/index.js'
+import { composeCommand, composeWithoutMissingImages, run } from './compose.js'
+
+const root = resolve(import.meta.dirname, '../../..')
+const registry = await loadRegistry(root)
+const hasApp = (name: string) => registry.apps.some((app) => app.name === name)
+const project = `flotilla_e2e_${process.pid}`
+const workDir = mkdtempSync(join(tmpdir(), 'flotilla-stack-'))
+const port = await freePort()
+const env = {
+  ...process.env,
+  HTTP_BIND: '127.0.0.1',
+  HTTP_PORT: String(port),
+  FLOTILLA_SUBNET: '172.31.240.0/24',
+  FLOTILLA_CHROMA_SUBNET: '172.31.241.0/28',
+}
+const base = `http://127.0.0.1:${port}`
+let compose: string[] = []
+const timings: Record<string, number> = {}
+
+async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
+  const started = performance.now()
+  try {
+    return await step()
+  } finally {
+    timings[label] = Math.round((performance.now() - started) / 100) / 10
+    console.log(`# ${label}: ${timings[label]}s`)
+  }
+}
+
+before(async () => {
+  await timed('stand-in images', () =>
+    run(['bash', 'scripts/ci/docker-up.sh', 'node', 'postgres', 'redis', 'nginx', 'chroma'], {
+      cwd: root,
+    }),
+  )
+  if (!process.env.STACK_SKIP_BUILD) {
+    await timed('build images', () => run(['scripts/build-images'], { cwd: root, env }))
+  }
+  const { file, removed } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env)
+  if (removed.length > 0) console.log(`# no image for: ${removed.join(', ')} (left out)`)
+  compose = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
+  await timed('compose up', async () => {
+    try {
+      await run([...compose, '--profile', 'ml', 'up', '-d', '--no-build'], { cwd: root, env })
+    } catch (error) {
+      // `up` says only that a dependency failed; the one-shot services' logs say why.
+      const logs = execFileSync(
+        'sh',
+        ['-c', `${compose.join(' ')} logs --no-color secrets provision 2>&1 | tail -n 40`],
+        { env, encoding: 'utf8' },
+      )
+      throw new Error(`${(error as Error).message.slice(-1500)}\n--- logs ---\n${logs}`)
+    }
+  })
+  await timed('healthy', () => waitHealthy(240_000))
+})
+
+after(async () => {
+  if (process.env.STACK_KEEP) {
+    console.log(`# left running: ${compose.join(' ')}`)
+  } else if (compose.length > 0) {
+    await timed('down -v', () =>
+      run([...compose, '--profile', 'ml', 'down', '-v', '--remove-orphans'], { cwd: root, env }),
+    )
+  }
+  rmSync(workDir, { recursive: true, force: true })
+  console.log(`# timings (s): ${JSON.stringify(timings)}`)
+})
+
+test('notes: CRUD through nginx', { skip: !hasApp('notes') }, async () => {
+  const created = await json('POST', '/notes/', { title: 'hello', body: 'from the e2e' })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const id = (created.body as { id: number }).id
+  const read = await json('GET', `/notes/${id}`)
+  assert.equal(read.status, 200)
+  assert.equal((read.body as { title: string }).title, 'hello')
+  assert.match(read.headers.get('x-request-id') ?? '', /^[0-9a-f]{32}$/)
+  const patched = await json('PATCH', `/notes/${id}`, { title: 'changed' })
+  assert.equal(patched.status, 200)
+  assert.equal((patched.body as { title: string }).title, 'changed')
+  const listed = await json('GET', '/notes/')
+  assert.equal(listed.status, 200)
+  assert.equal((await json('DELETE', `/notes/${id}`)).status, 204)
+  assert.equal((await json('GET', `/notes/${id}`)).status, 404)
+})
+
+test('embedder: an embedding through nginx', { skip: !hasApp('embedder') }, async () => {
+  const response = await json('POST', '/embedder/v1/embeddings', {
+    input: 'one small vps',
+    model: 'embedding',
+  })
+  assert.equal(response.status, 200, JSON.stringify(response.body))
+  const { data } = response.body as { data: { embedding: number[] }[] }
+  assert.equal(data.length, 1)
+  assert.ok((data[0]?.embedding.length ?? 0) > 0)
+})
+
+test('classifier: a classification through nginx', { skip: !hasApp('classifier') }, async () => {
+  const response = await json('POST', '/classifier/predict', { inputs: 'a fine day' })
+  assert.equal(response.status, 200, JSON.stringify(response.body))
+  const predictions = response.body as { label: string; score: number }[]
+  assert.ok(predictions.length > 0)
+  assert.equal(typeof predictions[0]?.label, 'string')
+})
+
+test('status page at /', { skip: !hasApp('status') }, async () => {
+  const response = await fetch(`${base}/`)
+  assert.equal(response.status, 200)
+  assert.match(response.headers.get('content-type') ?? '', /text\/html/)
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff')
+})
+
+test('internal endpoints are not reachable through nginx', async () => {
+  for (const path of ['/healthz', '/readyz', '/metrics', '/docs/json', '/%6detrics']) {
+    const response = await json('GET', path)
+    assert.equal(response.status, 404, path)
+    assert.equal((response.body as { error: { code: string } }).error.code, 'NOT_FOUND', path)
+  }
+})
+
+test('an app that is down answers JSON 503 alone; restarting one app leaves the others untouched', async () => {
+  const target = hasApp('classifier') ? 'classifier' : 'notes'
+  const others = registry.apps
+    .map((app) => app.name)
+    .filter((name) => name !== target && hasApp(name))
+  const idsBefore = await containerIds()
+
+  await run([...compose, 'stop', target], { cwd: root, env })
+  const down = await json('GET', registry.apps.find((app) => app.name === target)?.route ?? '/')
+  assert.equal(down.status, 503)
+  assert.equal((down.body as { error: { code: string } }).error.code, 'APP_UNAVAILABLE')
+  await run([...compose, 'start', target], { cwd: root, env })
+  await waitHealthy(120_000)
+
+  // Requests keep flowing to the other apps while the target restarts.
+  const failures: string[] = []
+  let sent = 0
+  let flowing = true
+  const probes = others.flatMap((name) => {
+    const app = registry.apps.find((candidate) => candidate.name === name)
+    return app ? [probeFor(app.name, app.route)] : []
+  })
+  const load = (async () => {
+    while (flowing) {
+      for (const probe of probes) {
+        sent++
+        const status = await probe().catch((error: Error) => error.message)
+        if (status !== 200) failures.push(`${probe.name}: ${status}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  await run([...compose, 'restart', target], { cwd: root, env })
+  await waitHealthy(120_000)
+  flowing = false
+  await load
+
+  assert.deepEqual(failures, [], `failed requests to untouched apps (${sent} sent)`)
+  assert.ok(sent > others.length, `requests flowed during the restart (${sent})`)
+  const idsAfter = await containerIds()
+  for (const [service, id] of idsBefore) {
+    assert.equal(idsAfter.get(service), id, `${service} container replaced`)
+  }
+  const startedAfter = await startTimes()
+  const startedBefore = startTimesAt
+  for (const name of [...others, 'nginx', 'postgres', 'redis']) {
+    if (startedBefore.has(name)) {
+      assert.equal(startedAfter.get(name), startedBefore.get(name), `${name} was restarted`)
+    }
+  }
+})
+
+/** Start times of every container, recorded once the stack first became healthy. */
+let startTimesAt = new Map<string, string>()
+
+function probeFor(name: string, route: string): () => Promise<number | string> {
+  const probe = async () => {
+    if (name === 'notes') return (await json('GET', '/notes/')).status
+    if (name === 'embedder') {
+      return (await json('POST', '/embedder/v1/embeddings', { input: 'x', model: 'embedding' }))
+        .status
+    }
+    if (name === 'classifier')
+      return (await json('POST', '/classifier/predict', { inputs: 'x' })).status
+    return (await fetch(`${base}${route}`)).status
+  }
+  Object.defineProperty(probe, 'name', { value: name })
+  return probe
+}
+
+async function json(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = text ? JSON.parse(text) : null
+  } catch {}
+  return { status: response.status, headers: response.headers, body: parsed }
+}
+
+async function containerIds(): Promise<Map<string, string>> {
+  const ids = new Map<string, string>()
+  for (const service of (await run([...compose, '--profile', 'ml', 'ps', '--services'], { env }))
+    .split('\n')
+    .filter(Boolean)) {
+    const id = (await run([...compose, 'ps', '-q', service], { env })).trim()
+    if (id) ids.set(service, id)
+  }
+  return ids
+}
+
+async function startTimes(): Promise<Map<string, string>> {
+  const times = new Map<string, string>()
+  for (const [service, id] of await containerIds()) {
+    times.set(
+      service,
+      execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', id], {
+        encoding: 'utf8',
+      }).trim(),
+    )
+  }
+  return times
+}
+
+/** Until every long-running container is healthy and every one-shot exited 0. */
+async function waitHealthy(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let states: string[] = []
+  while (Date.now() < deadline) {
+    const ids = await containerIds()
+    states = []
+    for (const [service, id] of ids) {
+      const state = execFileSync(
+        'docker',
+        [
+          'inspect',
+          '-f',
+          '{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}',
+          id,
+        ],
+        { encoding: 'utf8' },
+      ).trim()
+      const [status, exitCode, health] = state.split(' ')
+      if (status === 'exited' && exitCode !== '0') {
+        const logs = await run([...compose, 'logs', '--tail', '40', service], { env }).catch(String)
+        throw new Error(`${service} exited with ${exitCode}:\n${logs}`)
+      }
+      const done =
+        status === 'exited'
+          ? exitCode === '0'
+          : status === 'running' && health !== 'starting' && health !== 'unhealthy'
+      if (!done) states.push(`${service}: ${state}`)
+    }
+    if (states.length === 0 && ids.size > 0) {
+      if (startTimesAt.size === 0) startTimesAt = await startTimes()
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+  }
+  throw new Error(`not healthy after ${timeoutMs / 1000}s:\n  ${states.join('\n  ')}`)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import {
+  closeSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test } from 'node:test'
+import { parse } from 'yaml'
+import {
+  appUid,
+  composeAppServices,
+  loadRegistry,
+  MarkerError,
+  nginxRoutes,
+  replaceBlock,
+  staleFiles,
+  writeGenerated,
+} from '../src/index.js'
+import { appPackage, fakeRoot } from './fixtures.js'
+
+const repoRoot = resolve(import.meta.dirname, '../../..')
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not JavaScript
+const TAG = '${FLOTILLA_TAG:-local}'
+
+interface ComposeService {
+  user: string
+  mem_limit: string
+  cpus: string
+  read_only: boolean
+  cap_drop: string[]
+  security_opt: string[]
+  restart: string
+  ports?: string[]
+  profiles?: string[]
+  command: string[]
+  environment: Record<string, string>
+  build: { args: Record<string, string> }
+  depends_on: Record<string, { condition: string }>
+}
+
+async function twoApps(t: import('node:test').TestContext) {
+  const root = await fakeRoot(t, {
+    notes: appPackage('notes', { port: 3001, stores: { postgres: true, redis: true } }),
+    embedder: appPackage('embedder', {
+      tier: 'ml',
+      route: '/embedder/',
+      port: 3101,
+      profile: 'ml',
+      stores: { chroma: ['memories'] },
+      resources: { memory: '512M', cpus: '1.00' },
+    }),
+  })
+  return loadRegistry(root)
+}
+
+test('compose: each app runs as its own uid with its limits, hardening and dependencies', async (t) => {
+  const registry = await twoApps(t)
+  const services = parse(`x: &logging {}\n${composeAppServices(registry)}`) as Record<
+    string,
+    ComposeService
+  >
+  const notes = services.notes as ComposeService
+  assert.equal(notes.user, `${appUid({ port: 3001 })}:${appUid({ port: 3001 })}`)
+  assert.notEqual(appUid({ port: 3001 }), appUid({ port: 3101 }))
+  assert.equal(notes.mem_limit, '192M')
+  assert.equal(notes.cpus, '0.50')
+  assert.equal(notes.read_only, true)
+  assert.deepEqual(notes.cap_drop, ['ALL'])
+  assert.deepEqual(notes.security_opt, ['no-new-privileges:true'])
+  assert.equal(notes.restart, 'unless-stopped')
+  assert.equal(notes.ports, undefined, 'only nginx publishes ports')
+  assert.deepEqual(Object.keys(notes.depends_on), ['provision', 'postgres', 'redis'])
+  assert.equal(notes.depends_on.provision?.condition, 'service_completed_successfully')
+  assert.equal(notes.depends_on.postgres?.condition, 'service_healthy')
+  assert.equal(notes.environment.NODE_OPTIONS, '--max-old-space-size=144')
+  assert.ok(notes.command.includes('--env-file-if-exists=/run/flotilla/secrets/apps/notes.env'))
+  assert.equal(notes.build.args.TIER_IMAGE, `flotilla/base:${TAG}`)
+  assert.equal(notes.profiles, undefined)
+
+  const embedder = services.embedder as ComposeService
+  assert.deepEqual(embedder.profiles, ['ml'])
+  assert.equal(embedder.build.args.TIER_IMAGE, `flotilla/ml:${TAG}`)
+  assert.deepEqual(Object.keys(embedder.depends_on), ['provision', 'chroma-guard'])
+})
+
+test('nginx: a location per app passing the path unchanged, internal endpoints refused', async (t) => {
+  const registry = await twoApps(t)
+  const routes = nginxRoutes(registry)
+  assert.match(
+    routes,
+    /location \^~ \/notes\/ \{\n\s+set \$flotilla_app notes;\n\s+set \$flotilla_upstream notes:3001;/,
+  )
+  assert.match(
+    routes,
+    /limit_req zone=app_embedder burst=40 nodelay;\n\s+client_max_body_size 16m;/,
+  )
+  for (const path of ['/healthz', '/readyz', '/metrics', '/docs/json']) {
+    assert.ok(routes.includes(`location = ${path} { return 404; }`), path)
+  }
+  // No app claims "/": the front page answers 503 rather than some app's 404.
+  assert.match(routes, /location \/ \{\n\s+set \$flotilla_app front-page;\n\s+return 503;/)
+})
+
+test('nginx: the real configuration passes nginx -t', { skip: !hasNginx() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-nginx-'))
+  try {
+    cpSync(join(repoRoot, 'nginx'), join(dir, 'flotilla'), { recursive: true })
+    const conf = readFileSync(join(repoRoot, 'nginx/nginx.conf'), 'utf8')
+    // The host has no `nginx` user (the image does); the rest is tested as shipped.
+    writeFileSync(join(dir, 'nginx.conf'), conf.replace(/^user nginx;$/m, 'user nobody nogroup;'))
+    cpSync('/etc/nginx/mime.types', join(dir, 'mime.types'))
+    // A file, not a pipe: Node's pipes are sockets, which nginx cannot open as /dev/stderr.
+    const log = openSync(join(dir, 'nginx-t.log'), 'w')
+    try {
+      execFileSync(
+        'nginx',
+        ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid;`],
+        {
+          stdio: ['ignore', log, log],
+        },
+      )
+    } catch {
+      assert.fail(`nginx -t failed:\n${readFileSync(join(dir, 'nginx-t.log'), 'utf8')}`)
+    } finally {
+      closeSync(log)
+    }
+    assert.match(readFileSync(join(dir, 'nginx-t.log'), 'utf8'), /test is successful/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('markers: the block between the markers is replaced, the rest kept', () => {
+  const text =
+    'a\n  # >>> generated: apps (npm run generate; do not edit by hand)\n  old\n  # <<< generated: apps\nz\n'
+  assert.equal(
+    replaceBlock('f.yml', text, 'apps', 'x:\n  y: 1\n'),
+    'a\n  # >>> generated: apps (npm run generate; do not edit by hand)\n  x:\n    y: 1\n  # <<< generated: apps\nz\n',
+  )
+  assert.throws(
+    () => replaceBlock('f.yml', 'no markers', 'apps', ''),
+    (error: unknown) => {
+      assert.ok(error instanceof MarkerError)
+      assert.match(error.message, /^f\.yml: generated block "apps": missing marker lines/)
+      return true
+    },
+  )
+})
+
+test('check: a stale generated file is named, and generate makes it current', async (t) => {
+  const registry = await twoApps(t)
+  for (const path of ['docker-compose.yml', '.env.example']) {
+    writeFileSync(join(registry.root, path), readFileSync(join(repoRoot, path), 'utf8'))
+  }
+  execFileSync('mkdir', ['-p', join(registry.root, 'nginx/generated')])
+  assert.deepEqual(await staleFiles(registry), [
+    'docker-compose.yml',
+    '.env.example',
+    'nginx/generated/limits.conf',
+    'nginx/generated/routes.conf',
+  ])
+  await writeGenerated(registry)
+  assert.deepEqual(await staleFiles(registry), [])
+  const compose = parse(readFileSync(join(registry.root, 'docker-compose.yml'), 'utf8'))
+  assert.deepEqual(
+    Object.keys(compose.services).filter((name) => ['notes', 'embedder'].includes(name)),
+    ['notes', 'embedder'],
+  )
+  assert.ok(compose.services.nginx.ports, 'hand-written services kept')
+})
+
+test('check: the committed generated files match the repository registry', async () => {
+  assert.deepEqual(await staleFiles(await loadRegistry(repoRoot)), [], 'run npm run generate')
+})
+
+function hasNginx(): boolean {
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
