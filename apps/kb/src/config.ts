@@ -7,7 +7,6 @@ import { type Static, Type } from 'typebox'
  */
 export const kbConfigSchema = serviceConfig({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002 }),
-  /** The embedder on the internal network, e.g. http://embedder:3101. */
   /** The embedder's address on the stack's network (the ml profile runs it). */
   EMBEDDER_URL: Type.String({ pattern: '^https?://', default: 'http://embedder:3101' }),
   EMBEDDER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
