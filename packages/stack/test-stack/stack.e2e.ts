@@ -28,6 +28,8 @@ const env = {
 }
 const base = `http://127.0.0.1:${port}`
 let compose: string[] = []
+/** Shared services left out because their image is not on this machine. */
+let missing: string[] = []
 const timings: Record<string, number> = {}
 
 async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
@@ -50,6 +52,7 @@ before(async () => {
     await timed('build images', () => run(['scripts/build-images'], { cwd: root, env }))
   }
   const { file, removed } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env)
+  missing = removed
   if (removed.length > 0) console.log(`# no image for: ${removed.join(', ')} (left out)`)
   compose = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
   await timed('compose up', async () => {
@@ -114,6 +117,23 @@ test('classifier: a classification through nginx', { skip: !hasApp('classifier')
   const predictions = response.body as { label: string; score: number }[]
   assert.ok(predictions.length > 0)
   assert.equal(typeof predictions[0]?.label, 'string')
+})
+
+test('kb: a document lands in PostgreSQL; search needs Qdrant', {
+  skip: !hasApp('kb'),
+}, async () => {
+  const created = await json('POST', '/kb/documents/', { title: 'one vps', body: 'many apps' })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const { id } = created.body as { id: number }
+  assert.equal((await json('GET', `/kb/documents/${id}`)).status, 200)
+  const search = await json('GET', '/kb/search?q=apps')
+  if (missing.includes('qdrant')) {
+    // Without Qdrant the write is kept and queued for indexing; search says so plainly.
+    assert.equal(search.status, 503, JSON.stringify(search.body))
+    assert.equal((search.body as { error: { code: string } }).error.code, 'DEPENDENCY_UNAVAILABLE')
+  } else {
+    assert.equal(search.status, 200, JSON.stringify(search.body))
+  }
 })
 
 test('status page at /', { skip: !hasApp('status') }, async () => {
@@ -195,6 +215,7 @@ function probeFor(name: string, route: string): () => Promise<number | string> {
     }
     if (name === 'classifier')
       return (await json('POST', '/classifier/predict', { inputs: 'x' })).status
+    if (name === 'kb') return (await json('GET', '/kb/documents/')).status
     return (await fetch(`${base}${route}`)).status
   }
   Object.defineProperty(probe, 'name', { value: name })

@@ -1,0 +1,191 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type App, resourcesFor } from '@flotilla/stack'
+import { type ChromaAccess, countChroma, dumpChroma, restoreChroma } from './chroma.js'
+import { type BackupManifest, checksumFiles, verifyBackup, writeManifest } from './manifest.js'
+import { countRows, dumpPostgres, type PgTools, restorePostgres } from './postgres.js'
+import { countPoints, type QdrantAccess, restoreCollection, snapshotCollection } from './qdrant.js'
+import { countKeys, dumpRedis, restoreRedis } from './redis.js'
+import { backupStamp } from './retention.js'
+
+/** Everything needed to reach one app's stores. */
+export interface AppStoreAccess {
+  app: App
+  /** The app's credentials file (DATABASE_URL, REDIS_URL, CHROMA_URL, …). */
+  env: Record<string, string | undefined>
+  pgTools: PgTools
+  /** A Redis URL allowed to RESTORE (the admin user), selecting the app's DB index. */
+  redisRestoreUrl?: string
+  /** Qdrant's API key, for recovering snapshots. */
+  qdrantApiKey?: string
+}
+
+type Log = (line: string) => void
+
+const need = (env: AppStoreAccess['env'], name: string, store: string) => {
+  const value = env[name]
+  if (!value) throw new Error(`${store}: ${name} is missing from the app's credentials`)
+  return value
+}
+
+function chromaAccess({ app, env }: AppStoreAccess): ChromaAccess {
+  return {
+    url: need(env, 'CHROMA_URL', 'chroma'),
+    token: need(env, 'CHROMA_TOKEN', 'chroma'),
+    tenant: resourcesFor(app).chroma?.tenant ?? app.name,
+  }
+}
+
+function qdrantAccess({ env }: AppStoreAccess, apiKey?: string): QdrantAccess {
+  return {
+    url: need(env, 'QDRANT_URL', 'qdrant'),
+    apiKey: apiKey ?? need(env, 'QDRANT_API_KEY', 'qdrant'),
+  }
+}
+
+const qdrantFile = (collection: string) => `qdrant-${collection}.snapshot`
+
+/** What the stores hold now, in the manifest's terms. */
+export async function countApp(access: AppStoreAccess): Promise<BackupManifest['counts']> {
+  const { app, env } = access
+  const resources = resourcesFor(app)
+  const counts: BackupManifest['counts'] = {}
+  if (resources.postgres) counts.postgres = await countRows(need(env, 'DATABASE_URL', 'postgres'))
+  if (resources.redis) {
+    counts.redis = await countKeys(need(env, 'REDIS_URL', 'redis'), resources.redis.keyPrefix)
+  }
+  if (resources.chroma) counts.chroma = await countChroma(chromaAccess(access))
+  if (resources.qdrant && env.QDRANT_URL) {
+    counts.qdrant = {}
+    for (const collection of resources.qdrant.collections) {
+      counts.qdrant[collection] = await countPoints(qdrantAccess(access), collection)
+    }
+  }
+  return counts
+}
+
+/**
+ * Backs up every store the app declares into <backupsRoot>/<app>/<timestamp>/ and writes
+ * manifest.json last, so a folder without a manifest is an unfinished backup.
+ */
+export async function backupApp(
+  access: AppStoreAccess,
+  backupsRoot: string,
+  log: Log = () => {},
+  now = new Date(),
+): Promise<{ dir: string; manifest: BackupManifest }> {
+  const { app, env } = access
+  const resources = resourcesFor(app)
+  const dir = join(backupsRoot, app.name, backupStamp(now))
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  const files: string[] = []
+  try {
+    if (resources.postgres) {
+      await dumpPostgres(
+        access.pgTools,
+        need(env, 'DATABASE_URL', 'postgres'),
+        join(dir, 'postgres.dump'),
+      )
+      files.push('postgres.dump')
+      log(`    postgres: database ${resources.postgres.database} → postgres.dump`)
+    }
+    if (resources.redis) {
+      const keys = await dumpRedis(
+        need(env, 'REDIS_URL', 'redis'),
+        resources.redis.keyPrefix,
+        join(dir, 'redis.jsonl'),
+      )
+      files.push('redis.jsonl')
+      log(`    redis: ${keys} key(s) under ${resources.redis.keyPrefix} → redis.jsonl`)
+    }
+    if (resources.chroma) {
+      const vectors = await dumpChroma(chromaAccess(access), join(dir, 'chroma.json'))
+      files.push('chroma.json')
+      log(`    chroma: ${JSON.stringify(vectors)} → chroma.json`)
+    }
+    if (resources.qdrant) {
+      if (!env.QDRANT_URL) {
+        log('    qdrant: skipped (no QDRANT_URL in the credentials)')
+      } else {
+        for (const collection of resources.qdrant.collections) {
+          await snapshotCollection(
+            qdrantAccess(access),
+            collection,
+            join(dir, qdrantFile(collection)),
+          )
+          files.push(qdrantFile(collection))
+          log(`    qdrant: ${collection} → ${qdrantFile(collection)}`)
+        }
+      }
+    }
+    if (resources.neo4j)
+      log('    neo4j: not backed up by this version (see packages/ops/README.md)')
+    const manifest: BackupManifest = {
+      format: 1,
+      app: app.name,
+      createdAt: now.toISOString(),
+      files: await checksumFiles(dir, files),
+      counts: await countApp(access),
+    }
+    await writeManifest(dir, manifest)
+    return { dir, manifest }
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/**
+ * Verifies every checksum first (a bad backup changes nothing), then restores each store
+ * and returns the counts afterwards; throws when they differ from the manifest's.
+ */
+export async function restoreApp(
+  access: AppStoreAccess,
+  dir: string,
+  log: Log = () => {},
+): Promise<BackupManifest> {
+  const { app, env } = access
+  const manifest = await verifyBackup(dir, app.name)
+  log(`    verified ${Object.keys(manifest.files).length} file(s) against manifest.json`)
+  const resources = resourcesFor(app)
+  if (manifest.files['redis.jsonl'] !== undefined && !access.redisRestoreUrl) {
+    throw new Error('redis: restoring needs REDIS_ADMIN_URL (RESTORE is refused to app users)')
+  }
+  if ('postgres.dump' in manifest.files) {
+    await restorePostgres(
+      access.pgTools,
+      need(env, 'DATABASE_URL', 'postgres'),
+      join(dir, 'postgres.dump'),
+    )
+    log('    postgres: restored')
+  }
+  if ('redis.jsonl' in manifest.files && resources.redis && access.redisRestoreUrl) {
+    const keys = await restoreRedis(
+      access.redisRestoreUrl,
+      resources.redis.keyPrefix,
+      join(dir, 'redis.jsonl'),
+    )
+    log(`    redis: ${keys} key(s) restored`)
+  }
+  if ('chroma.json' in manifest.files) {
+    await restoreChroma(chromaAccess(access), join(dir, 'chroma.json'))
+    log('    chroma: restored')
+  }
+  for (const collection of resources.qdrant?.collections ?? []) {
+    if (!(qdrantFile(collection) in manifest.files)) continue
+    await restoreCollection(
+      qdrantAccess(access, access.qdrantApiKey),
+      collection,
+      join(dir, qdrantFile(collection)),
+    )
+    log(`    qdrant: ${collection} restored`)
+  }
+  const after = await countApp(access)
+  if (JSON.stringify(after) !== JSON.stringify(manifest.counts)) {
+    throw new Error(
+      `restored counts differ: ${JSON.stringify(after)} ≠ manifest ${JSON.stringify(manifest.counts)}`,
+    )
+  }
+  log(`    counts match the manifest: ${JSON.stringify(after)}`)
+  return manifest
+}
