@@ -104,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
     '--project-directory',
     root,
     '-f',
-    join(root, 'docker-compose.yml'),
+    // COMPOSE_FILE as compose itself reads it (one file), e.g. a stack without some services.
+    process.env.COMPOSE_FILE ?? join(root, 'docker-compose.yml'),
   ]
   const registry = await loadRegistry(root)
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -30,6 +30,7 @@ const base = `http://127.0.0.1:${port}`
 let compose: string[] = []
 /** Shared services left out because their image is not on this machine. */
 let missing: string[] = []
+let composeFile = ''
 const timings: Record<string, number> = {}
 
 async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
@@ -53,6 +54,7 @@ before(async () => {
   }
   const { file, removed } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env)
   missing = removed
+  composeFile = file
   if (removed.length > 0) console.log(`# no image for: ${removed.join(', ')} (left out)`)
   compose = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
   await timed('compose up', async () => {
@@ -201,6 +203,46 @@ test('an app that is down answers JSON 503 alone; restarting one app leaves the 
       assert.equal(startedAfter.get(name), startedBefore.get(name), `${name} was restarted`)
     }
   }
+})
+
+test('operator commands: healthcheck, backup → restore, deploy one app', {
+  skip: !hasApp('notes'),
+}, async () => {
+  // The scripts find the stack as compose does: project name, file and profiles from the env.
+  const opsEnv = {
+    ...env,
+    COMPOSE_PROJECT_NAME: project,
+    COMPOSE_FILE: composeFile,
+    COMPOSE_PROFILES: 'ml',
+  }
+  const table = await run(['scripts/healthcheck'], { cwd: root, env: opsEnv })
+  for (const app of registry.apps) assert.match(table, new RegExp(`\\b${app.name}\\b`))
+
+  const kept = await json('POST', '/notes/', { title: 'kept by the backup' })
+  assert.equal(kept.status, 201)
+  const { id } = kept.body as { id: number }
+  const backups = join(workDir, 'backups')
+  await run(['scripts/backup', 'notes', '--out', backups], { cwd: root, env: opsEnv })
+  const [backup] = readdirSync(join(backups, 'notes'))
+  assert.ok(backup, 'a backup directory was written')
+  assert.equal((await json('DELETE', `/notes/${id}`)).status, 204)
+  assert.equal((await json('GET', `/notes/${id}`)).status, 404)
+  await run(['scripts/restore', 'notes', join(backups, 'notes', backup)], {
+    cwd: root,
+    env: opsEnv,
+  })
+  const restored = await json('GET', `/notes/${id}`)
+  assert.equal(restored.status, 200, 'the deleted note is back')
+  assert.equal((restored.body as { title: string }).title, 'kept by the backup')
+
+  const idsBefore = await containerIds()
+  await run(['scripts/deploy', 'notes'], { cwd: root, env: opsEnv, timeoutMs: 600_000 })
+  const idsAfter = await containerIds()
+  for (const [service, containerId] of idsBefore) {
+    if (service !== 'notes')
+      assert.equal(idsAfter.get(service), containerId, `${service} untouched`)
+  }
+  assert.equal((await json('GET', '/notes/')).status, 200)
 })
 
 /** Start times of every container, recorded once the stack first became healthy. */
