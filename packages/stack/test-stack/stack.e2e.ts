@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -243,6 +243,48 @@ test('operator commands: healthcheck, backup → restore, deploy one app', {
       assert.equal(idsAfter.get(service), containerId, `${service} untouched`)
   }
   assert.equal((await json('GET', '/notes/')).status, 200)
+})
+
+test('new-app: a scaffolded app builds, passes its test and answers through nginx', async () => {
+  const name = 'e2e_hello'
+  const appDir = join(root, 'apps', name)
+  assert.equal(existsSync(appDir), false, `${appDir} must not exist before the test`)
+  // Only what new-app and this test write is put back: the app folder and generated files.
+  const lock = readFileSync(join(root, 'package-lock.json'))
+  let withApp: string[] = []
+  try {
+    await run(['scripts/new-app', name, '--tier', 'base', '--stores', 'postgres,redis'], {
+      cwd: root,
+      env,
+    })
+    await run(['npx', 'turbo', 'run', 'build', 'test', `--filter=@flotilla/${name}`], {
+      cwd: root,
+      env,
+    })
+    await timed('build images with the new app', () =>
+      run(['scripts/build-images'], { cwd: root, env }),
+    )
+    const { file } = composeWithoutMissingImages(root, join(workDir, 'with-app.yml'), env)
+    withApp = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
+    // `up` of the one app: the provisioner runs again first and creates only its resources;
+    // nginx picks up the regenerated routes by itself (nginx/reload-on-change.sh).
+    await run([...withApp, 'up', '-d', '--no-build', name], { cwd: root, env })
+    const deadline = Date.now() + 120_000
+    let last: { status: number; body: unknown } = { status: 0, body: null }
+    while (Date.now() < deadline) {
+      last = await json('GET', `/${name}/`)
+      if (last.status === 200) break
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+    }
+    assert.equal(last.status, 200, JSON.stringify(last.body))
+    assert.deepEqual(last.body, { app: name, stores: ['pg', 'redis'] })
+  } finally {
+    if (withApp.length > 0) await run([...withApp, 'rm', '-sf', name], { cwd: root, env })
+    execFileSync('docker', ['image', 'rm', '-f', `flotilla/${name}:${env.FLOTILLA_TAG ?? 'local'}`])
+    rmSync(appDir, { recursive: true, force: true })
+    writeFileSync(join(root, 'package-lock.json'), lock)
+    await run(['npm', 'run', 'generate'], { cwd: root, env })
+  }
 })
 
 /** Start times of every container, recorded once the stack first became healthy. */
