@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorBody } from '@flotilla/service'
+import { mlErrorResponses } from '@flotilla/ml-service'
 import { PredictRequest, PredictResponse } from '../../schemas/predict.js'
-
-const errors = { 400: ErrorBody, 413: ErrorBody, 500: ErrorBody, 503: ErrorBody }
 
 const classifierRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -11,7 +9,7 @@ const classifierRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['classification'],
         body: PredictRequest,
-        response: { 200: PredictResponse, ...errors },
+        response: { 200: PredictResponse, ...mlErrorResponses },
       },
     },
     async (request) => {

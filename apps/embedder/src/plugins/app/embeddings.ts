@@ -1,9 +1,7 @@
-import { Embedder, type RuntimeOptions } from '@flotilla/ml'
+import { Embedder } from '@flotilla/ml'
+import { type MlServiceConfig, openServedModel, type ServedModel } from '@flotilla/ml-service'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { checkInputs, type InputLimits } from '../../input-limits.js'
-import { toAppError } from '../../ml-errors.js'
-import { type ModelRows, RowCache } from '../../row-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,11 +10,8 @@ declare module 'fastify' {
 }
 
 export interface EmbeddingsOptions {
-  runtime: RuntimeOptions
-  modelName: string
+  config: MlServiceConfig
   aliases: string[]
-  cacheTtlSeconds: number
-  limits: InputLimits
 }
 
 export interface Embedded {
@@ -28,19 +23,20 @@ export interface Embedded {
 /** The served model behind the Redis cache, with the names clients may call it by. */
 export class Embeddings {
   constructor(
-    private readonly model: Embedder,
-    private readonly cache: RowCache,
-    readonly modelName: string,
+    private readonly served: ServedModel<Embedder>,
     readonly aliases: string[],
-    private readonly limits: InputLimits,
   ) {}
 
+  get modelName(): string {
+    return this.served.name
+  }
+
   get dimensions(): number {
-    return this.model.dimensions
+    return this.served.model.dimensions
   }
 
   get maxTokens(): number {
-    return this.model.maxTokens
+    return this.served.model.maxTokens
   }
 
   serves(name: string): boolean {
@@ -49,43 +45,18 @@ export class Embeddings {
 
   /** Checks the inputs against the limits, then embeds them; truncates by default. */
   async embed(texts: string[], { truncate = true } = {}): Promise<Embedded> {
-    checkInputs(texts, this.limits)
-    try {
-      const { rows, tokenCounts } = await this.cache.through(
-        texts,
-        truncate,
-        async (missing): Promise<ModelRows> => {
-          const { embeddings, ...usage } = await this.model.embed(missing, { truncate })
-          return { rows: embeddings, ...usage }
-        },
-      )
-      return { vectors: rows, tokenCounts }
-    } catch (error) {
-      throw toAppError(error)
-    }
+    const { rows, tokenCounts } = await this.served.rows(texts, truncate, async (missing) => {
+      const { embeddings, ...usage } = await this.served.model.embed(missing, { truncate })
+      return { rows: embeddings, ...usage }
+    })
+    return { vectors: rows, tokenCounts }
   }
 }
 
 export default fp(
-  async (app: FastifyInstance, options: EmbeddingsOptions) => {
-    const model = await Embedder.create(options.runtime)
-    let open = true
-    app.addHook('onClose', async () => {
-      open = false
-      await model.close()
-    })
-    const cache = new RowCache(app.redis, options.modelName, options.cacheTtlSeconds, app.log)
-    app.decorate(
-      'embeddings',
-      new Embeddings(model, cache, options.modelName, options.aliases, options.limits),
-    )
-    app.readiness.add({
-      name: 'model',
-      required: true,
-      check: async () => {
-        if (!open) throw new Error(`model ${options.modelName} is closed`)
-      },
-    })
+  async (app: FastifyInstance, { config, aliases }: EmbeddingsOptions) => {
+    const served = await openServedModel(app, (runtime) => Embedder.create(runtime), config)
+    app.decorate('embeddings', new Embeddings(served, aliases))
   },
   { name: 'embeddings', dependencies: ['redis'] },
 )

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AppError, ErrorBody } from '@flotilla/service'
+import { mlErrorResponses } from '@flotilla/ml-service'
+import { AppError } from '@flotilla/service'
 import { modelList } from '../../model-list.js'
 import { EmbedRequest, EmbedResponse, ModelList } from '../../schemas/embed.js'
-
-const errors = { 400: ErrorBody, 413: ErrorBody, 500: ErrorBody, 503: ErrorBody }
 
 /** Text Embeddings Inference style routes. */
 const embedRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -13,7 +12,7 @@ const embedRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['embeddings'],
         body: EmbedRequest,
-        response: { 200: EmbedResponse, ...errors },
+        response: { 200: EmbedResponse, ...mlErrorResponses },
       },
     },
     async (request) => {

@@ -1,0 +1,63 @@
+import { basename } from 'node:path'
+import type { RuntimeOptions } from '@flotilla/ml'
+import { type Static, type TObject, Type } from 'typebox'
+import type { InputLimits } from './input-limits.js'
+
+const optionalInteger = (minimum: number) => Type.Optional(Type.Integer({ minimum }))
+
+/**
+ * The settings every ML app reads, for `serviceConfig({ PORT, ...mlServiceProperties(app) })`:
+ * the model and its runtime, request limits, and the Redis cache (REDIS_URL and
+ * REDIS_KEY_PREFIX as the provisioner writes them in the app's credentials file).
+ */
+export function mlServiceProperties(app: string) {
+  return {
+    /** An ONNX export: model.onnx, tokenizer.json, config.json. */
+    MODEL_DIR: Type.String({ minLength: 1 }),
+    /** The name clients ask for and cache keys carry; default: the model directory's name. */
+    MODEL_NAME: Type.Optional(Type.String({ minLength: 1 })),
+    /** Inference worker threads, each with its own copy of the model. */
+    POOL_SIZE: Type.Integer({ minimum: 1, default: 1 }),
+    /** onnxruntime threads per worker; default: the container's CPU quota over the pool. */
+    INTRA_OP_THREADS: optionalInteger(1),
+    /** Inputs per batch; 1 turns dynamic batching off. */
+    MAX_BATCH_SIZE: Type.Integer({ minimum: 1, default: 32 }),
+    MAX_BATCH_TOKENS: Type.Integer({ minimum: 1, default: 8192 }),
+    MAX_WAIT_MS: Type.Number({ minimum: 0, default: 2 }),
+    /** Inputs waiting for a worker; beyond it requests get 503 with Retry-After. */
+    MAX_QUEUE: Type.Integer({ minimum: 1, default: 1024 }),
+    RUN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+    /** Token cap per input, at most the model's own. */
+    MAX_TOKENS: optionalInteger(2),
+    MAX_INPUTS: Type.Integer({ minimum: 1, default: 512 }),
+    MAX_INPUT_CHARS: Type.Integer({ minimum: 1, default: 20_000 }),
+    REDIS_URL: Type.String({ minLength: 1 }),
+    /** Every key of this app starts with it; the Redis ACL allows only these. */
+    REDIS_KEY_PREFIX: Type.String({ pattern: '^[a-z][a-z0-9_]*:$', default: `${app}:` }),
+    CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86_400 }),
+  }
+}
+
+export type MlServiceConfig = Static<TObject<ReturnType<typeof mlServiceProperties>>>
+
+export function modelName(config: MlServiceConfig): string {
+  return config.MODEL_NAME ?? basename(config.MODEL_DIR)
+}
+
+export function runtimeOptions(config: MlServiceConfig): RuntimeOptions {
+  return {
+    modelDir: config.MODEL_DIR,
+    poolSize: config.POOL_SIZE,
+    intraOpThreads: config.INTRA_OP_THREADS,
+    maxTokens: config.MAX_TOKENS,
+    maxBatchSize: config.MAX_BATCH_SIZE,
+    maxBatchTokens: config.MAX_BATCH_TOKENS,
+    maxWaitMs: config.MAX_WAIT_MS,
+    maxQueue: config.MAX_QUEUE,
+    runTimeoutMs: config.RUN_TIMEOUT_MS,
+  }
+}
+
+export function inputLimits(config: MlServiceConfig): InputLimits {
+  return { maxInputs: config.MAX_INPUTS, maxInputChars: config.MAX_INPUT_CHARS }
+}

@@ -1,0 +1,74 @@
+/**
+ * For ML apps' tests only (`@flotilla/ml-service/testing`): needs @flotilla/testkit, which
+ * apps have as a dev dependency and images never get.
+ */
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ensureModel, type ModelName } from '@flotilla/ml'
+import {
+  type baseConfigProperties,
+  createService,
+  loadConfig,
+  type Service,
+} from '@flotilla/service'
+import { type OutageProxy, startOutageProxy, startRedis } from '@flotilla/testkit'
+import type { FastifyInstance } from 'fastify'
+import type { Static, TObject } from 'typebox'
+
+/** Generated once per machine, shared with @flotilla/ml's own tests. */
+export const MODELS_ROOT = join(tmpdir(), 'flotilla-ml-test-models')
+
+export interface MlHarness {
+  app: Service
+  redis: OutageProxy
+  redisUrl: string
+  keyPrefix: string
+  close(): Promise<void>
+}
+
+/** Any schema made by serviceConfig, so its configs carry the service's own settings. */
+type ServiceSchema = TObject<typeof baseConfigProperties>
+
+export interface MlAppUnderTest<S extends ServiceSchema> {
+  name: string
+  schema: S
+  plugin: (app: FastifyInstance, config: Static<S>) => Promise<void>
+  model: ModelName
+  env: Record<string, string>
+}
+
+/** An ML app on a generated model and the real test Redis (behind an outage proxy). */
+export async function startMlApp<S extends ServiceSchema>({
+  name,
+  schema,
+  plugin,
+  model,
+  env,
+}: MlAppUnderTest<S>): Promise<MlHarness> {
+  const [modelDir, redisServer] = await Promise.all([ensureModel(model, MODELS_ROOT), startRedis()])
+  const redis = await startOutageProxy({ host: redisServer.host, port: redisServer.port })
+  const keyPrefix = `${name}_${randomBytes(4).toString('hex')}:`
+  const config = loadConfig(schema, {
+    LOG_LEVEL: 'silent',
+    READINESS_TIMEOUT_MS: '1000',
+    MODEL_DIR: modelDir,
+    INTRA_OP_THREADS: '1',
+    REDIS_URL: redis.wrap(redisServer.url),
+    REDIS_KEY_PREFIX: keyPrefix,
+    ...env,
+  })
+  const app = await createService({ name, version: 'test', config })
+  await app.register((scope) => plugin(scope, config))
+  await app.ready()
+  return {
+    app,
+    redis,
+    redisUrl: redisServer.url,
+    keyPrefix,
+    async close() {
+      await app.close()
+      await Promise.all([redis.close(), redisServer.stop()])
+    },
+  }
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { loadConfig, serviceConfig } from '@flotilla/service'
+import { inputLimits, mlServiceProperties, modelName, runtimeOptions } from '../src/config.js'
+
+const schema = serviceConfig(mlServiceProperties('classifier'))
+
+test('defaults: the app key prefix, the model named after its directory', () => {
+  const config = loadConfig(schema, { MODEL_DIR: '/opt/models/tiny', REDIS_URL: 'redis://r/3' })
+  assert.equal(config.REDIS_KEY_PREFIX, 'classifier:')
+  assert.equal(modelName(config), 'tiny')
+  assert.deepEqual(inputLimits(config), { maxInputs: 512, maxInputChars: 20_000 })
+  assert.equal(runtimeOptions(config).modelDir, '/opt/models/tiny')
+  assert.equal(runtimeOptions(config).maxQueue, 1024)
+})
+
+test('the runtime options carry every runtime setting', () => {
+  const config = loadConfig(schema, {
+    MODEL_DIR: '/m',
+    MODEL_NAME: 'served',
+    REDIS_URL: 'redis://r/3',
+    POOL_SIZE: '2',
+    INTRA_OP_THREADS: '3',
+    MAX_TOKENS: '64',
+    MAX_BATCH_SIZE: '8',
+    MAX_BATCH_TOKENS: '512',
+    MAX_WAIT_MS: '5',
+    MAX_QUEUE: '16',
+    RUN_TIMEOUT_MS: '1000',
+  })
+  assert.equal(modelName(config), 'served')
+  assert.deepEqual(runtimeOptions(config), {
+    modelDir: '/m',
+    poolSize: 2,
+    intraOpThreads: 3,
+    maxTokens: 64,
+    maxBatchSize: 8,
+    maxBatchTokens: 512,
+    maxWaitMs: 5,
+    maxQueue: 16,
+    runTimeoutMs: 1000,
+  })
+})
+
+test('a key prefix the Redis ACL cannot match is refused, naming the variable', () => {
+  assert.throws(
+    () => loadConfig(schema, { MODEL_DIR: '/m', REDIS_URL: 'redis://r', REDIS_KEY_PREFIX: 'X' }),
+    /REDIS_KEY_PREFIX/,
+  )
+})
