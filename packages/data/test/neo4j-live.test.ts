@@ -5,6 +5,7 @@ import neo4j from 'neo4j-driver'
 import {
   type AppGraph,
   escapeIdentifier,
+  type GraphRecord,
   neo4jPrincipal,
   openGraph,
   provisionNeo4j,
@@ -166,5 +167,40 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
       await driver.close()
     }
     assert.equal(await graphB.count(), 2, 'B intact')
+  })
+
+  test('export → clear → import restores A exactly and never touches B', { skip }, async () => {
+    const collect = async (graph: AppGraph, pageSize: number) => {
+      const all: GraphRecord[] = []
+      for await (const record of graph.exportAll({ pageSize })) all.push(record)
+      return all
+    }
+    for (let i = 0; i < 7; i++) await graphA.upsertNode(`p${i}`, { i, tags: ['x', `t${i}`] })
+    for (let i = 1; i < 7; i++) await graphA.link('p0', `p${i}`, i % 2 ? 'ODD' : 'EVEN', { i })
+    const snapshot = await collect(graphA, 1000)
+    assert.deepEqual(await collect(graphA, 2), snapshot, 'pages of 2 give the same records')
+    assert.equal(snapshot.filter((r) => r.kind === 'node').length, await graphA.count())
+    assert.equal(snapshot.filter((r) => r.kind === 'link').length, await graphA.countLinks())
+    assert.ok(!snapshot.some((r) => r.kind === 'node' && r.id === 'b-only'), 'no node of B')
+
+    assert.equal(
+      await graphA.clear({ batchSize: 3 }),
+      snapshot.filter((r) => r.kind === 'node').length,
+    )
+    assert.equal(await graphA.count(), 0)
+    assert.equal(await graphB.count(), 2, 'clearing A leaves B’s nodes')
+    assert.deepEqual(await graphB.neighbours('shared'), [{ id: 'b-only', owner: 'b' }])
+
+    assert.deepEqual(await graphA.importAll(snapshot, { batchSize: 4 }), {
+      nodes: await graphA.count(),
+      links: await graphA.countLinks(),
+    })
+    assert.deepEqual(await collect(graphA, 1000), snapshot)
+    assert.equal(await graphB.count(), 2, 'importing A leaves B alone')
+    await assert.rejects(
+      graphA.importAll([{ kind: 'link', from: 'p0', type: 'ODD', to: 'b-only', props: {} }]),
+      /name a node the graph does not have/,
+      'A cannot link to B’s node by importing',
+    )
   })
 })

@@ -1,11 +1,13 @@
 import neo4j from 'neo4j-driver'
 import {
   escapeIdentifier,
+  ID_KEY,
   type Properties,
   validateNodeId,
   validateProperties,
   validateRelationshipType,
 } from './identifiers.js'
+import type { GraphLink, GraphNode, LinkCursor } from './snapshot.js'
 
 /** A statement and its parameters: every value travels as a parameter, never in the text. */
 export interface CypherQuery {
@@ -27,6 +29,19 @@ export interface NeighbourOptions {
 
 export const MAX_DEPTH = 5
 export const MAX_NEIGHBOURS = 1000
+/** Rows per page or batch of exportAll, importAll and clear. */
+export const MAX_BATCH = 10_000
+export const DEFAULT_BATCH = 1000
+
+/** A page or batch size for exportAll, importAll and clear: 1-10000, default 1000. */
+export function validBatchSize(value: number | undefined, what = 'batch size'): number {
+  return boundedInteger(value, DEFAULT_BATCH, MAX_BATCH, what)
+}
+
+function cursorPart(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new Error(`neo4j: ${what} must be a string`)
+  return value
+}
 
 function boundedInteger(
   value: number | undefined,
@@ -110,5 +125,77 @@ export function graphQueries(label: string) {
     count(): CypherQuery {
       return { text: `MATCH (n:${l}) RETURN count(n) AS count`, params: {} }
     },
+    countLinks(): CypherQuery {
+      return { text: `MATCH (a:${l})-[r]->(b:${l}) RETURN count(r) AS count`, params: {} }
+    },
+    /** One page of nodes by id, after `afterId` ('' for the first); the id constraint's index serves it. */
+    exportNodes(afterId: string, pageSize: number = DEFAULT_BATCH): CypherQuery {
+      const limit = validBatchSize(pageSize, 'page size')
+      return {
+        text:
+          `MATCH (n:${l}) WHERE n.id > $after ` +
+          'RETURN n.id AS id, properties(n) AS props ORDER BY n.id LIMIT $limit',
+        params: { after: cursorPart(afterId, 'the export cursor'), limit: neo4j.int(limit) },
+      }
+    },
+    /**
+     * One page of relationships between two nodes of the label, ordered by (source id, type,
+     * target id) and continuing after `after` (all '' for the first page): keyset paging,
+     * so a page is bounded wherever it starts, even inside one node's links.
+     */
+    exportLinks(after: LinkCursor, pageSize: number = DEFAULT_BATCH): CypherQuery {
+      const limit = validBatchSize(pageSize, 'page size')
+      return {
+        text:
+          `MATCH (a:${l})-[r]->(b:${l}) WHERE a.id >= $from ` +
+          'AND (a.id > $from OR type(r) > $type OR (type(r) = $type AND b.id > $to)) ' +
+          'RETURN a.id AS source, type(r) AS relType, b.id AS target, properties(r) AS props ' +
+          'ORDER BY source, relType, target LIMIT $limit',
+        params: {
+          from: cursorPart(after.from, 'the export cursor'),
+          type: cursorPart(after.type, 'the export cursor'),
+          to: cursorPart(after.to, 'the export cursor'),
+          limit: neo4j.int(limit),
+        },
+      }
+    },
+    /** Upserts a batch of nodes; each ends up with exactly the given properties. */
+    importNodes(nodes: ReadonlyArray<Pick<GraphNode, 'id' | 'props'>>): CypherQuery {
+      validBatchSize(nodes.length, 'an import batch')
+      const rows = nodes.map((node) => {
+        const id = validateNodeId(node.id)
+        return { id, props: { ...validateProperties(node.props), [ID_KEY]: id } }
+      })
+      return {
+        text: `UNWIND $rows AS row MERGE (n:${l} {id: row.id}) SET n = row.props RETURN count(n) AS imported`,
+        params: { rows },
+      }
+    },
+    /** Upserts a batch of relationships of one type (a type cannot be a parameter). */
+    importLinks(type: string, links: ReadonlyArray<Omit<GraphLink, 'kind' | 'type'>>): CypherQuery {
+      const t = escapeIdentifier(validateRelationshipType(type))
+      validBatchSize(links.length, 'an import batch')
+      const rows = links.map((link) => ({
+        from: validateNodeId(link.from),
+        to: validateNodeId(link.to),
+        props: validateProperties(link.props),
+      }))
+      return {
+        text:
+          `UNWIND $rows AS row MATCH (a:${l} {id: row.from}) MATCH (b:${l} {id: row.to}) ` +
+          `MERGE (a)-[r:${t}]->(b) SET r = row.props RETURN count(r) AS linked`,
+        params: { rows },
+      }
+    },
+    /** Deletes up to `batchSize` nodes with their relationships; repeated until none is left. */
+    clearBatch(batchSize: number = DEFAULT_BATCH): CypherQuery {
+      const limit = validBatchSize(batchSize)
+      return {
+        text: `MATCH (n:${l}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`,
+        params: { limit: neo4j.int(limit) },
+      }
+    },
   }
 }
+
+export type GraphQueries = ReturnType<typeof graphQueries>

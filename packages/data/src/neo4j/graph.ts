@@ -3,6 +3,7 @@ import neo4j, { type Driver } from 'neo4j-driver'
 import type { Neo4jMode } from '../provision/admin-config.js'
 import { type CypherQuery, graphQueries, type NeighbourOptions } from './cypher.js'
 import type { Properties } from './identifiers.js'
+import { clearGraph, exportGraph, type GraphSnapshots, importGraph } from './snapshot.js'
 
 export interface GraphConfig {
   url: string
@@ -18,8 +19,11 @@ export interface GraphConfig {
   required?: boolean
 }
 
-/** A small graph API that builds all Cypher itself: no raw Cypher reaches the server. */
-export interface AppGraph {
+/**
+ * A small graph API that builds all Cypher itself: no raw Cypher reaches the server.
+ * Backup and restore (GraphSnapshots) go through it too, so they stay inside the label.
+ */
+export interface AppGraph extends GraphSnapshots {
   readonly label: string
   readonly database: string | undefined
   upsertNode(id: string, props?: Properties): Promise<Properties>
@@ -31,7 +35,6 @@ export interface AppGraph {
   /** True when a relationship was removed. */
   unlink(fromId: string, toId: string, type: string): Promise<boolean>
   neighbours(id: string, options?: NeighbourOptions): Promise<Properties[]>
-  count(): Promise<number>
   ready(signal?: AbortSignal): Promise<void>
   readiness: DependencyCheck
   close(): Promise<void>
@@ -78,6 +81,10 @@ export function openGraph(config: GraphConfig): AppGraph {
     neighbours: async (id, options) =>
       (await run(queries.neighbours(id, options), false)).map((r) => r.get('node') as Properties),
     count: () => single<number>(queries.count(), false, 'count'),
+    countLinks: () => single<number>(queries.countLinks(), false, 'count'),
+    exportAll: (options = {}) => exportGraph(run, queries, options.pageSize),
+    importAll: (records, options = {}) => importGraph(run, queries, records, options.batchSize),
+    clear: (options = {}) => clearGraph(run, queries, options.batchSize),
     ready,
     readiness: { name: 'neo4j', required: config.required ?? true, check: ready },
     close: () => driver.close(),

@@ -1,10 +1,14 @@
 export {
   type CypherQuery,
+  DEFAULT_BATCH,
   type Direction,
+  type GraphQueries,
   graphQueries,
+  MAX_BATCH,
   MAX_DEPTH,
   MAX_NEIGHBOURS,
   type NeighbourOptions,
+  validBatchSize,
 } from './cypher.js'
 export { type AppGraph, type GraphConfig, openGraph } from './graph.js'
 export {
@@ -33,3 +37,13 @@ export {
   provisionNeo4j,
   setPasswordStatement,
 } from './provision.js'
+export type {
+  BatchOptions,
+  ExportOptions,
+  GraphCounts,
+  GraphLink,
+  GraphNode,
+  GraphRecord,
+  GraphSnapshots,
+  LinkCursor,
+} from './snapshot.js'

@@ -1,8 +1,18 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type GraphConfig, openGraph } from '@flotilla/data'
 import { type App, resourcesFor } from '@flotilla/stack'
 import { type ChromaAccess, countChroma, dumpChroma, restoreChroma } from './chroma.js'
 import { type BackupManifest, checksumFiles, verifyBackup, writeManifest } from './manifest.js'
+import {
+  type BackupGraph,
+  checkSnapshot,
+  countNeo4j,
+  dumpNeo4j,
+  graphConfigFor,
+  NEO4J_FILE,
+  restoreNeo4j,
+} from './neo4j.js'
 import { countRows, dumpPostgres, type PgTools, restorePostgres } from './postgres.js'
 import { countPoints, type QdrantAccess, restoreCollection, snapshotCollection } from './qdrant.js'
 import { countKeys, dumpRedis, restoreRedis } from './redis.js'
@@ -18,6 +28,8 @@ export interface AppStoreAccess {
   redisRestoreUrl?: string
   /** Qdrant's API key, for recovering snapshots. */
   qdrantApiKey?: string
+  /** How the app's graph is opened; default AppGraph (openGraph), so only its label is reached. */
+  openGraph?: (config: GraphConfig) => BackupGraph
 }
 
 type Log = (line: string) => void
@@ -45,6 +57,18 @@ function qdrantAccess({ env }: AppStoreAccess, apiKey?: string): QdrantAccess {
 
 const qdrantFile = (collection: string) => `qdrant-${collection}.snapshot`
 
+async function withGraph<T>(
+  access: AppStoreAccess,
+  use: (graph: BackupGraph) => Promise<T>,
+): Promise<T> {
+  const graph = (access.openGraph ?? openGraph)(graphConfigFor(access.app, access.env))
+  try {
+    return await use(graph)
+  } finally {
+    await graph.close()
+  }
+}
+
 /** What the stores hold now, in the manifest's terms. */
 export async function countApp(access: AppStoreAccess): Promise<BackupManifest['counts']> {
   const { app, env } = access
@@ -61,6 +85,7 @@ export async function countApp(access: AppStoreAccess): Promise<BackupManifest['
       counts.qdrant[collection] = await countPoints(qdrantAccess(access), collection)
     }
   }
+  if (resources.neo4j && env.NEO4J_URL) counts.neo4j = await withGraph(access, countNeo4j)
   return counts
 }
 
@@ -118,8 +143,15 @@ export async function backupApp(
         }
       }
     }
-    if (resources.neo4j)
-      log('    neo4j: not backed up by this version (see packages/ops/README.md)')
+    if (resources.neo4j) {
+      if (!env.NEO4J_URL) {
+        log('    neo4j: skipped (no NEO4J_URL in the credentials)')
+      } else {
+        const counts = await withGraph(access, (graph) => dumpNeo4j(graph, join(dir, NEO4J_FILE)))
+        files.push(NEO4J_FILE)
+        log(`    neo4j: ${counts.nodes} node(s), ${counts.links} link(s) → ${NEO4J_FILE}`)
+      }
+    }
     const manifest: BackupManifest = {
       format: 1,
       app: app.name,
@@ -151,6 +183,11 @@ export async function restoreApp(
   if (manifest.files['redis.jsonl'] !== undefined && !access.redisRestoreUrl) {
     throw new Error('redis: restoring needs REDIS_ADMIN_URL (RESTORE is refused to app users)')
   }
+  // Before any store changes: the graph is cleared before its import, so its file is read
+  // through and its credentials resolved now.
+  const graphFile = NEO4J_FILE in manifest.files ? join(dir, NEO4J_FILE) : undefined
+  if (graphFile) graphConfigFor(app, env)
+  const graphCounts = graphFile ? await checkSnapshot(graphFile) : undefined
   if ('postgres.dump' in manifest.files) {
     await restorePostgres(
       access.pgTools,
@@ -179,6 +216,10 @@ export async function restoreApp(
       join(dir, qdrantFile(collection)),
     )
     log(`    qdrant: ${collection} restored`)
+  }
+  if (graphFile && graphCounts) {
+    const restored = await withGraph(access, (graph) => restoreNeo4j(graph, graphFile, graphCounts))
+    log(`    neo4j: ${restored.nodes} node(s), ${restored.links} link(s) restored`)
   }
   const after = await countApp(access)
   if (JSON.stringify(after) !== JSON.stringify(manifest.counts)) {

@@ -18,6 +18,7 @@ export interface BackupManifest {
     redis?: number
     chroma?: Record<string, number>
     qdrant?: Record<string, number>
+    neo4j?: { nodes: number; links: number }
   }
 }
 
