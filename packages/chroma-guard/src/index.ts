@@ -1,4 +1,5 @@
 export { type Decision, decideAccess } from './access.js'
 export { type GuardConfig, guardConfigSchema } from './config.js'
 export { buildGuard } from './guard.js'
+export { type LocalGuard, startLocalGuard } from './local.js'
 export { appToken, type Identity, identify, tokenFromHeaders } from './token.js'

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { appToken, buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
-import { loadConfig, type Service } from '@flotilla/service'
+import { appToken, type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
 import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
 import { ChromaClient, type EmbeddingFunction } from 'chromadb'
 import { Redis } from 'ioredis'
@@ -46,7 +45,7 @@ describe('attack matrix: app A against app B on real servers', {
   skip: !chroma && 'Docker is not available',
 }, () => {
   let servers: Servers
-  let guard: Service
+  let guard: LocalGuard | undefined
   let guardUrl = ''
   let envA: Record<string, string>
   let envB: Record<string, string>
@@ -130,16 +129,12 @@ describe('attack matrix: app A against app B on real servers', {
 
   before(async () => {
     servers = await startOwnServers()
-    const config = loadConfig(guardConfigSchema, {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      CHROMA_UPSTREAM_URL: chroma?.url,
-      CHROMA_GUARD_SECRET: SECRET,
-      CHROMA_ADMIN_TOKEN: ADMIN,
+    guard = await startLocalGuard({
+      upstreamUrl: chroma?.url ?? '',
+      secret: SECRET,
+      adminToken: ADMIN,
     })
-    guard = await buildGuard(config)
-    guardUrl = await guard.listen({ host: '127.0.0.1', port: 0 })
+    guardUrl = guard.url
     servers.admin.chroma = { url: guardUrl, adminToken: ADMIN, secret: SECRET }
 
     const root = await makeRepo([

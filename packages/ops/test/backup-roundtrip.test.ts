@@ -4,9 +4,8 @@ import { appendFile, cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
+import { type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
 import { provisionRepository } from '@flotilla/data'
-import { loadConfig, type Service } from '@flotilla/service'
 import { type App, loadRegistry } from '@flotilla/stack'
 import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
@@ -34,7 +33,7 @@ describe('backup → wipe → restore on real PostgreSQL, Redis and Chroma', {
   skip: !chroma && 'Docker is not available',
 }, () => {
   let servers: Servers
-  let guard: Service
+  let guard: LocalGuard | undefined
   let access: AppStoreAccess
   let backupsRoot = ''
   let pool: pg.Pool
@@ -69,16 +68,12 @@ describe('backup → wipe → restore on real PostgreSQL, Redis and Chroma', {
 
   before(async () => {
     servers = await startOwnServers()
-    const config = loadConfig(guardConfigSchema, {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      CHROMA_UPSTREAM_URL: chroma?.url,
-      CHROMA_GUARD_SECRET: SECRET,
-      CHROMA_ADMIN_TOKEN: ADMIN,
+    guard = await startLocalGuard({
+      upstreamUrl: chroma?.url ?? '',
+      secret: SECRET,
+      adminToken: ADMIN,
     })
-    guard = await buildGuard(config)
-    const guardUrl = await guard.listen({ host: '127.0.0.1', port: 0 })
+    const guardUrl = guard.url
     servers.admin.chroma = { url: guardUrl, adminToken: ADMIN, secret: SECRET }
     const root = await makeRepo([
       {
@@ -104,6 +99,8 @@ describe('backup → wipe → restore on real PostgreSQL, Redis and Chroma', {
 
     // The app's data, written with its own credentials.
     pool = new pg.Pool({ connectionString: env.DATABASE_URL })
+    // Stopping the server at teardown ends idle clients with 57P01; unhandled, that crashes the run.
+    pool.on('error', () => {})
     await pool.query('CREATE TABLE items (id int PRIMARY KEY, body text NOT NULL, tags jsonb)')
     await pool.query(
       `INSERT INTO items SELECT g, 'item ' || g, jsonb_build_object('n', g) FROM generate_series(1, 250) g`,
