@@ -96,19 +96,40 @@ async function aclLines(client: Redis): Promise<Map<string, string>> {
   return new Map(lines.map((line) => [line.split(' ')[1] as string, line]))
 }
 
+/** One aclfile line: `user <name>` and exactly the rules applied (aclfile lines are SETUSER rules). */
+function aclFileLine(user: string, rules: string[]): string {
+  return `user ${user} ${rules.join(' ')}`
+}
+
+function recordedLines(aclFile: string | undefined): Map<string, string> {
+  const lines = (aclFile ?? '').split('\n').filter((line) => line.startsWith('user '))
+  return new Map(lines.map((line) => [line.split(' ')[1] as string, line]))
+}
+
+/**
+ * Applies a user's complete rule set (ACL SETUSER is atomic, and `reset` first makes the
+ * result independent of what was there). Whether that changed anything is judged against the
+ * rule set the last run recorded, not against Redis's own rendering: ACL LIST describes
+ * command rules by walking a hash table, so equal permissions can be written in another order
+ * (another server process, or the same one later) — which made re-runs report changes that
+ * were not there. Without a record (a first run) the rendering before and after decides.
+ */
 async function setUser(
   client: Redis,
-  before: Map<string, string>,
+  state: { before: Map<string, string>; recorded: Map<string, string> },
   app: string,
   user: string,
   rules: string[],
 ): Promise<Change[]> {
-  // ACL SETUSER is atomic, and re-applying the same complete rule set changes nothing; the
-  // ACL LIST line before and after tells whether it did.
   await client.call('ACL', 'SETUSER', user, ...rules)
-  const after = (await aclLines(client)).get(user)
-  const previous = before.get(user)
-  if (previous === after) return []
+  const previous = state.before.get(user)
+  const recorded = state.recorded.get(user)
+  const unchanged =
+    previous !== undefined &&
+    (recorded !== undefined
+      ? recorded === aclFileLine(user, rules)
+      : previous === (await aclLines(client)).get(user))
+  if (unchanged) return []
   const action = previous === undefined ? 'create acl user' : 'update acl user'
   const summary = rules.filter((rule) => !rule.startsWith('#') && !rule.startsWith('>')).join(' ')
   return [{ store: 'redis', app, action, detail: `${user}: ${summary}` }]
@@ -116,47 +137,36 @@ async function setUser(
 
 /**
  * ACL users per app plus `admin` and `health`, and the `default` user switched off. Returns
- * the changes and the resulting ACL in aclfile form (what ACL SAVE writes), so users survive
- * a restart even where the server has no aclfile configured yet.
+ * the changes and the rule sets applied in aclfile form: the record the next run compares
+ * with (`recorded`, the file this returned last time), and a file Redis itself can load.
  */
 export async function provisionRedis(
   client: Redis,
   admin: RedisAdmin,
   plans: RedisPlan[],
+  recorded?: string,
 ): Promise<{ changes: Change[]; aclFile: string }> {
-  const before = await aclLines(client)
-  const changes: Change[] = []
+  const state = { before: await aclLines(client), recorded: recordedLines(recorded) }
   const adminUser = admin.adminUser ?? REDIS_ADMIN_USER
-  changes.push(
-    ...(await setUser(client, before, '*', adminUser, adminAclRules(admin.adminPassword))),
-  )
-  changes.push(
-    ...(await setUser(
-      client,
-      before,
-      '*',
-      REDIS_HEALTH_USER,
-      healthAclRules(admin.healthPassword),
-    )),
-  )
-  for (const plan of plans) {
-    const redis = plan.target.resources.redis
-    if (!redis) continue
-    changes.push(
-      ...(await setUser(
-        client,
-        before,
-        plan.target.name,
-        redis.user,
-        appAclRules(redis, plan.password),
-      )),
-    )
+  const users: { app: string; user: string; rules: string[] }[] = [
+    { app: '*', user: adminUser, rules: adminAclRules(admin.adminPassword) },
+    { app: '*', user: REDIS_HEALTH_USER, rules: healthAclRules(admin.healthPassword) },
+    ...plans.flatMap((plan) => {
+      const redis = plan.target.resources.redis
+      return redis
+        ? [{ app: plan.target.name, user: redis.user, rules: appAclRules(redis, plan.password) }]
+        : []
+    }),
+    // Last: the provisioner itself may have come in as `default` on a fresh server.
+    { app: '*', user: 'default', rules: DEFAULT_USER_RULES },
+  ]
+  const changes: Change[] = []
+  for (const { app, user, rules } of users) {
+    changes.push(...(await setUser(client, state, app, user, rules)))
   }
-  // Last: the provisioner itself may have come in as `default` on a fresh server.
-  changes.push(...(await setUser(client, before, '*', 'default', DEFAULT_USER_RULES)))
 
   const [, aclfile] = (await client.call('CONFIG', 'GET', 'aclfile')) as [string, string]
   if (aclfile) await client.call('ACL', 'SAVE')
-  const lines = [...(await aclLines(client)).values()].sort()
+  const lines = users.map(({ user, rules }) => aclFileLine(user, rules)).sort()
   return { changes, aclFile: `${lines.join('\n')}\n` }
 }
