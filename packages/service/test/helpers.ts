@@ -28,7 +28,8 @@ export function runFixture(env: Record<string, string>): Child {
   return { process: child, stdout: () => stdout, stderr: () => stderr, exited }
 }
 
-export async function waitForPort(child: Child, timeoutMs = 15_000): Promise<number> {
+// Generous: a loaded 2-core machine takes many seconds to start tsx; a bound, not a measurement.
+export async function waitForPort(child: Child, timeoutMs = 60_000): Promise<number> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const match = /listening on (\d+)/.exec(child.stdout())
