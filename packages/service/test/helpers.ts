@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { after } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 const fixture = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.url))
@@ -10,6 +11,13 @@ export interface Child {
   stderr: () => string
   exited: Promise<number | null>
 }
+
+// A test that fails before its fixture exits must not leave it running: its open pipes would
+// keep this test file, and so the whole run, waiting forever.
+const running = new Set<ChildProcess>()
+after(() => {
+  for (const child of running) child.kill('SIGKILL')
+})
 
 export function runFixture(env: Record<string, string>): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
@@ -24,7 +32,11 @@ export function runFixture(env: Record<string, string>): Child {
   child.stderr.on('data', (chunk) => {
     stderr += chunk
   })
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  running.add(child)
+  const exited = once(child, 'exit').then(([code]) => {
+    running.delete(child)
+    return code as number | null
+  })
   return { process: child, stdout: () => stdout, stderr: () => stderr, exited }
 }
 
