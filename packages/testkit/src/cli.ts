@@ -37,10 +37,11 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (interruptedBy) return exitCodeFor(null, interruptedBy)
-    const { postgres, redis } = services
+    const { postgres, redis, neo4j } = services
     process.stderr.write(
       `${NAME}: PostgreSQL ${postgres.host}:${postgres.port} (${postgres.source}), ` +
-        `Redis ${redis.host}:${redis.port} (${redis.source})\n`,
+        `Redis ${redis.host}:${redis.port} (${redis.source}), ` +
+        `Neo4j ${neo4j.url} (${neo4j.source})\n`,
     )
     const child = spawn(command, args, {
       stdio: 'inherit',

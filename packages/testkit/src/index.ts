@@ -1,5 +1,15 @@
 export { CHROMA_IMAGE, type ChromaServer, DockerUnavailableError, startChroma } from './chroma.js'
 export { createDatabase, dropDatabase } from './databases.js'
+export {
+  NEO4J_PASSWORD_VAR,
+  NEO4J_URL_VAR,
+  NEO4J_USER_VAR,
+  type Neo4jServer,
+  type Neo4jStartOptions,
+  neo4jFromUrl,
+  probeNeo4j,
+  startNeo4j,
+} from './neo4j.js'
 export { type OutageProxy, startOutageProxy } from './outage-proxy.js'
 export { POSTGRES_URL_VAR, postgresFromUrl, startPostgres } from './postgres.js'
 export { REDIS_URL_VAR, redisFromUrl, startRedis } from './redis.js'

@@ -1,3 +1,10 @@
+import {
+  NEO4J_PASSWORD_VAR,
+  NEO4J_URL_VAR,
+  NEO4J_USER_VAR,
+  type Neo4jServer,
+  startNeo4j,
+} from './neo4j.js'
 import { POSTGRES_URL_VAR, startPostgres } from './postgres.js'
 import { REDIS_URL_VAR, startRedis } from './redis.js'
 import type { PostgresServer, RedisServer, StartOptions } from './servers.js'
@@ -5,29 +12,47 @@ import type { PostgresServer, RedisServer, StartOptions } from './servers.js'
 export interface TestServices {
   postgres: PostgresServer
   redis: RedisServer
-  /** TEST_POSTGRES_URL and TEST_REDIS_URL for child processes. */
+  neo4j: Neo4jServer
+  /** TEST_POSTGRES_URL, TEST_REDIS_URL and TEST_NEO4J_URL/USER/PASSWORD for child processes. */
   env: Record<string, string>
   stop(): Promise<void>
 }
 
-/** Both servers, started in parallel; if one fails, the other is stopped before the error. */
+/** All servers, started in parallel; if one fails, the others are stopped before the error. */
 export async function startTestServices(options: StartOptions = {}): Promise<TestServices> {
-  const [postgres, redis] = await Promise.allSettled([startPostgres(options), startRedis(options)])
-  if (postgres.status === 'rejected' || redis.status === 'rejected') {
-    const started = [postgres, redis].filter((result) => result.status === 'fulfilled')
-    await Promise.all(started.map((result) => result.value.stop()))
-    const failures = [postgres, redis].filter((result) => result.status === 'rejected')
-    throw new AggregateError(
-      failures.map((failure) => failure.reason),
-      failures.map((failure) => (failure.reason as Error).message).join('\n'),
+  const results = await Promise.allSettled([
+    startPostgres(options),
+    startRedis(options),
+    startNeo4j({ env: options.env }),
+  ] as const)
+  const [postgres, redis, neo4j] = results
+  if (
+    postgres.status === 'rejected' ||
+    redis.status === 'rejected' ||
+    neo4j.status === 'rejected'
+  ) {
+    await Promise.all(
+      results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.stop()] : [])),
     )
+    const reasons = results.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as Error] : [],
+    )
+    throw new AggregateError(reasons, reasons.map((reason) => reason.message).join('\n'))
   }
+  const servers = [postgres.value, redis.value, neo4j.value]
   return {
     postgres: postgres.value,
     redis: redis.value,
-    env: { [POSTGRES_URL_VAR]: postgres.value.url, [REDIS_URL_VAR]: redis.value.url },
+    neo4j: neo4j.value,
+    env: {
+      [POSTGRES_URL_VAR]: postgres.value.url,
+      [REDIS_URL_VAR]: redis.value.url,
+      [NEO4J_URL_VAR]: neo4j.value.url,
+      [NEO4J_USER_VAR]: neo4j.value.user,
+      [NEO4J_PASSWORD_VAR]: neo4j.value.password,
+    },
     stop: async () => {
-      await Promise.all([postgres.value.stop(), redis.value.stop()])
+      await Promise.all(servers.map((server) => server.stop()))
     },
   }
 }

@@ -7,12 +7,26 @@ import { fileURLToPath } from 'node:url'
 import { isPortOpen } from '../src/free-port.js'
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-const PRINT_URLS =
-  'console.log(JSON.stringify({ pg: process.env.TEST_POSTGRES_URL, redis: process.env.TEST_REDIS_URL }))'
+const PRINT_URLS = `console.log(JSON.stringify({
+  pg: process.env.TEST_POSTGRES_URL,
+  redis: process.env.TEST_REDIS_URL,
+  neo4j: process.env.TEST_NEO4J_URL,
+  neo4jUser: process.env.TEST_NEO4J_USER,
+  neo4jPassword: process.env.TEST_NEO4J_PASSWORD,
+}))`
+
+interface Printed {
+  pg: string
+  redis: string
+  neo4j: string
+  neo4jUser: string
+  neo4jPassword: string
+}
+
+const NAMED_SERVER = /^(TEST_)?(POSTGRES|REDIS|NEO4J)_/
 
 function withoutTestUrls(): NodeJS.ProcessEnv {
-  const { TEST_POSTGRES_URL: _pg, TEST_REDIS_URL: _redis, ...rest } = process.env
-  return rest
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !NAMED_SERVER.test(key)))
 }
 
 function runCli(args: string[], env = withoutTestUrls()): ChildProcess {
@@ -22,7 +36,7 @@ function runCli(args: string[], env = withoutTestUrls()): ChildProcess {
   })
 }
 
-async function firstLine(child: ChildProcess): Promise<{ pg: string; redis: string }> {
+async function firstLine(child: ChildProcess): Promise<Printed> {
   if (!child.stdout) throw new Error('no stdout')
   for await (const line of createInterface({ input: child.stdout })) return JSON.parse(line)
   throw new Error('the command printed nothing')
@@ -33,24 +47,41 @@ async function exitCode(child: ChildProcess): Promise<number | null> {
   return code
 }
 
-const ports = (urls: { pg: string; redis: string }) => [
+const ports = (urls: Printed) => [
   Number(new URL(urls.pg).port),
   Number(new URL(urls.redis).port),
+  Number(new URL(urls.neo4j).port),
 ]
 
 describe('with-test-services', () => {
-  it('gives the command both URLs, passes on its exit code and stops the servers', async () => {
+  it('gives the command every URL, passes on its exit code and stops the servers', async () => {
     const child = runCli([process.execPath, '-e', `${PRINT_URLS}; process.exit(3)`])
     const [urls, code] = await Promise.all([firstLine(child), exitCode(child)])
     assert.equal(code, 3)
     assert.match(urls.pg, /^postgres:\/\/postgres:[0-9a-f]+@127\.0\.0\.1:\d+\/postgres$/)
     assert.match(urls.redis, /^redis:\/\/:[0-9a-f]+@127\.0\.0\.1:\d+$/)
+    assert.match(urls.neo4j, /^bolt:\/\/127\.0\.0\.1:\d+$/)
+    assert.equal(urls.neo4jUser, 'neo4j')
+    assert.match(urls.neo4jPassword, /^[0-9a-f]{48}$/)
     for (const port of ports(urls)) assert.equal(await isPortOpen(port), false)
   })
 
   it('keeps URLs that are already set and starts nothing', async () => {
-    const preset = { pg: 'postgres://u:p@127.0.0.1:1/db', redis: 'redis://:p@127.0.0.1:2' }
-    const env = { ...withoutTestUrls(), TEST_POSTGRES_URL: preset.pg, TEST_REDIS_URL: preset.redis }
+    const preset = {
+      pg: 'postgres://u:p@127.0.0.1:1/db',
+      redis: 'redis://:p@127.0.0.1:2',
+      neo4j: 'bolt://127.0.0.1:3',
+      neo4jUser: 'u',
+      neo4jPassword: 'p',
+    }
+    const env = {
+      ...withoutTestUrls(),
+      TEST_POSTGRES_URL: preset.pg,
+      TEST_REDIS_URL: preset.redis,
+      TEST_NEO4J_URL: preset.neo4j,
+      TEST_NEO4J_USER: preset.neo4jUser,
+      TEST_NEO4J_PASSWORD: preset.neo4jPassword,
+    }
     const child = runCli([process.execPath, '-e', PRINT_URLS], env)
     const [urls, code] = await Promise.all([firstLine(child), exitCode(child)])
     assert.equal(code, 0)
