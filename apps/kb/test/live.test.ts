@@ -40,7 +40,7 @@ describe('live', () => {
     ])
     const vectors = openQdrant({
       url: admin.url,
-      token: mintQdrantToken(admin.apiKey, [DOCS_COLLECTION]),
+      token: await mintQdrantToken(admin.apiKey, [DOCS_COLLECTION]),
       collections: [DOCS_COLLECTION],
       required: false,
     })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
+import { SignJWT } from 'jose'
 import {
   mintQdrantToken,
   openQdrant,
@@ -23,7 +24,7 @@ describe('Qdrant live: app A cannot touch app B', () => {
   const [aDocs] = a.resources.qdrant?.collections ?? []
   const [bDocs] = b.resources.qdrant?.collections ?? []
   const admin = { url: url ?? '', apiKey: apiKey ?? '' }
-  const aToken = skip ? '' : mintQdrantToken(admin.apiKey, [aDocs ?? ''])
+  let aToken = ''
   /** A's token used directly, without the client's own check: only the server stands in the way. */
   const asA = (method: string, path: string, body?: unknown) =>
     fetch(`${admin.url}${path}`, {
@@ -34,6 +35,7 @@ describe('Qdrant live: app A cannot touch app B', () => {
 
   before(async () => {
     if (skip) return
+    aToken = await mintQdrantToken(admin.apiKey, [aDocs ?? ''])
     const options = { vectors: { size: 4, distance: 'Cosine' as const } }
     assert.ok((await provisionQdrant(admin, [a, b], options)).length > 0)
     assert.deepEqual(
@@ -52,7 +54,7 @@ describe('Qdrant live: app A cannot touch app B', () => {
     for (const c of [aDocs, bDocs]) if (c) await client.deleteCollection(c)
   })
 
-  test('A uses its own collection through the scoped client (token without exp)', {
+  test('A uses its own collection through the scoped client', {
     skip,
   }, async () => {
     const qdrant = openQdrant({ url: admin.url, token: aToken, collections: [aDocs ?? ''] })
@@ -101,5 +103,50 @@ describe('Qdrant live: app A cannot touch app B', () => {
       with_payload: true,
     })
     assert.deepEqual(bPoints[0]?.payload, { tenant: 't', secret: 'b' }, 'B’s data intact')
+  })
+  test('readiness: a forged or an expired token makes A not ready, though /readyz answers 200', {
+    skip,
+  }, async () => {
+    const collections = [aDocs ?? '']
+    const bad = [
+      ['forged', await mintQdrantToken('not-the-server-key', collections)],
+      [
+        'expired',
+        await mintQdrantToken(admin.apiKey, collections, {
+          lifetimeSeconds: 60,
+          now: Date.now() - 3_600_000,
+        }),
+      ],
+    ] as const
+    for (const [name, token] of bad) {
+      const qdrant = openQdrant({ url: admin.url, token, collections })
+      await assert.rejects(qdrant.ready(), /HTTP 403/, name)
+      const readyz = await fetch(`${admin.url}/readyz`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      await readyz.body?.cancel()
+      assert.equal(readyz.status, 200, `${name}: /readyz is open`)
+    }
+    await openQdrant({ url: admin.url, token: aToken, collections }).ready()
+  })
+
+  test('what Qdrant grants: a token without exp works, an empty access list grants nothing', {
+    skip,
+  }, async () => {
+    const secret = new TextEncoder().encode(admin.apiKey)
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(secret)
+    const status = async (token: string, path: string) => {
+      const response = await fetch(`${admin.url}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      await response.body?.cancel()
+      return response.status
+    }
+    const noExp = await sign({ access: [{ collection: aDocs, access: 'rw' }] })
+    assert.equal(await status(noExp, `/collections/${aDocs}/exists`), 200)
+    const empty = await sign({ access: [] })
+    assert.equal(await status(empty, `/collections/${aDocs}/exists`), 403)
+    assert.equal(await status(empty, `/collections/${bDocs}/exists`), 403)
   })
 })

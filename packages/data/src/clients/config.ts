@@ -40,6 +40,7 @@ export function appDataConfigFromEnv(env: Record<string, string | undefined>): A
     // The token names the app's collections; nothing else needs to.
     const collections = env.QDRANT_API_KEY ? collectionsInQdrantToken(env.QDRANT_API_KEY) : []
     config.qdrant = { url: env.QDRANT_URL, token: env.QDRANT_API_KEY ?? '', collections }
+    if (env.QDRANT_CREDENTIALS_FILE) config.qdrant.credentialsFile = env.QDRANT_CREDENTIALS_FILE
   }
   if (env.NEO4J_URL) {
     const mode = env.NEO4J_DATABASE ? 'enterprise' : 'community'

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { DEFAULT_QDRANT_TOKEN_POLICY, type QdrantTokenPolicy } from '../qdrant/index.js'
 
 export type Neo4jMode = 'community' | 'enterprise'
 
@@ -32,7 +33,13 @@ export interface AdminConfig {
     secret: string
     appUrl?: string
   }
-  qdrant?: { url: string; apiKey: string; appUrl?: string }
+  qdrant?: {
+    url: string
+    apiKey: string
+    appUrl?: string
+    /** Apps' token lifetime and renewal; default DEFAULT_QDRANT_TOKEN_POLICY (30 / 10 days). */
+    tokens?: QdrantTokenPolicy
+  }
   neo4j?: { url: string; user: string; password: string; mode: Neo4jMode; appUrl?: string }
 }
 
@@ -109,10 +116,33 @@ export function adminConfigFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()):
   }
   const qdrantUrl = env.QDRANT_ADMIN_URL
   if (qdrantUrl) {
+    const DAY = 24 * 60 * 60
+    const days = (name: string, fallbackSeconds: number): number => {
+      const text = env[name]
+      const value = text === undefined ? fallbackSeconds / DAY : Number(text)
+      if (!(Number.isInteger(value) && value > 0)) {
+        problems.push(`${name}: expected a positive whole number of days, got "${text}"`)
+      }
+      return value * DAY
+    }
+    const tokens = {
+      lifetimeSeconds: days(
+        'QDRANT_TOKEN_LIFETIME_DAYS',
+        DEFAULT_QDRANT_TOKEN_POLICY.lifetimeSeconds,
+      ),
+      renewBeforeSeconds: days(
+        'QDRANT_TOKEN_RENEW_DAYS',
+        DEFAULT_QDRANT_TOKEN_POLICY.renewBeforeSeconds,
+      ),
+    }
+    if (tokens.renewBeforeSeconds >= tokens.lifetimeSeconds) {
+      problems.push('QDRANT_TOKEN_RENEW_DAYS must be less than QDRANT_TOKEN_LIFETIME_DAYS')
+    }
     config.qdrant = optional({
       url: qdrantUrl,
       apiKey: required('QDRANT_API_KEY', 'Qdrant'),
       appUrl: env.QDRANT_APP_URL,
+      tokens,
     })
   }
   const neo4jUrl = env.NEO4J_ADMIN_URL

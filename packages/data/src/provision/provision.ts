@@ -2,7 +2,13 @@ import { join } from 'node:path'
 import { appToken } from '@flotilla/chroma-guard'
 import { loadRegistry, type Registry, resourcesFor, type StoreName } from '@flotilla/stack'
 import { neo4jPrincipal, provisionNeo4j } from '../neo4j/index.js'
-import { isQdrantTokenCurrent, mintQdrantToken, provisionQdrant } from '../qdrant/index.js'
+import {
+  DEFAULT_QDRANT_TOKEN_POLICY,
+  isQdrantTokenCurrent,
+  mintQdrantToken,
+  provisionQdrant,
+  qdrantTokenExpiry,
+} from '../qdrant/index.js'
 import { formatEnvFile, readEnvFile, writeSecretFile } from '../secrets/env-file.js'
 import type { Change, ProvisionTarget } from '../types.js'
 import type { AdminConfig } from './admin-config.js'
@@ -173,14 +179,27 @@ export async function provision(
     }
     const { qdrant, neo4j } = target.resources
     if (qdrant && admin.qdrant) {
-      // Tokens carry no expiry and are kept while they still grant exactly these collections.
+      // A token is kept while it grants exactly these collections and is not yet due for
+      // renewal; a new one reaches the running app through QDRANT_CREDENTIALS_FILE.
+      const policy = admin.qdrant.tokens ?? DEFAULT_QDRANT_TOKEN_POLICY
       const existing = secrets.get(target.name)?.existing?.QDRANT_API_KEY
       const current =
-        existing && isQdrantTokenCurrent(existing, admin.qdrant.apiKey, qdrant.collections)
+        existing &&
+        (await isQdrantTokenCurrent(existing, admin.qdrant.apiKey, qdrant.collections, {
+          renewBeforeSeconds: policy.renewBeforeSeconds,
+        }))
       extra.QDRANT_URL = admin.qdrant.appUrl ?? admin.qdrant.url
       extra.QDRANT_API_KEY = current
         ? existing
-        : mintQdrantToken(admin.qdrant.apiKey, qdrant.collections)
+        : await mintQdrantToken(admin.qdrant.apiKey, qdrant.collections, {
+            lifetimeSeconds: policy.lifetimeSeconds,
+          })
+      extra.QDRANT_CREDENTIALS_FILE = appEnvPath(admin.secretsDir, target.name)
+      const expires = new Date((qdrantTokenExpiry(extra.QDRANT_API_KEY) ?? 0) * 1000).toISOString()
+      if (!current) {
+        changes.push({ store: 'qdrant', app: target.name, action: 'mint token', detail: expires })
+      }
+      log(`qdrant: ${target.name}'s token ${current ? 'kept' : 'minted'}, expires ${expires}`)
     }
     if (neo4j && admin.neo4j) {
       extra.NEO4J_URL = admin.neo4j.appUrl ?? admin.neo4j.url

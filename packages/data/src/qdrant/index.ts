@@ -16,9 +16,12 @@ export {
 } from './provision.js'
 export {
   collectionsInQdrantToken,
+  DEFAULT_QDRANT_TOKEN_POLICY,
   isQdrantTokenCurrent,
   type MintQdrantTokenOptions,
   mintQdrantToken,
   type QdrantCollectionAccess,
   type QdrantTokenClaims,
+  type QdrantTokenPolicy,
+  qdrantTokenExpiry,
 } from './token.js'

@@ -30,11 +30,7 @@ export const DEFAULT_TENANT_FIELD = 'tenant'
 /** The official client, authenticated as the administrator (header set directly: no https warning). */
 export function qdrantAdminClient(admin: QdrantAdmin): QdrantClient {
   if (!admin.apiKey) throw new Error('qdrant: the admin API key is empty')
-  return new QdrantClient({
-    url: admin.url,
-    headers: { 'api-key': admin.apiKey },
-    checkCompatibility: false,
-  })
+  return new QdrantClient({ url: admin.url, headers: { 'api-key': admin.apiKey } })
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { decodeJwt, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 
 /** One entry of the `access` claim Qdrant's `jwt_rbac` reads (see its security guide). */
 export interface QdrantCollectionAccess {
@@ -9,50 +9,56 @@ export interface QdrantCollectionAccess {
 export interface QdrantTokenClaims {
   access: QdrantCollectionAccess[]
   /** Unix seconds; Qdrant allows 30 s of clock skew. */
-  exp?: number
+  exp: number
+}
+
+const DAY = 24 * 60 * 60
+
+/**
+ * How long an app's token lives, and how long before its end the provisioner replaces it.
+ * Qdrant keeps no list of revoked tokens: `exp` is the only bound on a token copied out of a
+ * credential file or a backup (rotating the API key is the immediate, fleet-wide revocation).
+ * 30 days bounds that; renewing in the last 10 means any provision run in that window (every
+ * `docker compose up`, or a weekly scheduled `scripts/provision`) renews in time, with room for
+ * a failed run.
+ */
+export interface QdrantTokenPolicy {
+  lifetimeSeconds: number
+  renewBeforeSeconds: number
+}
+
+export const DEFAULT_QDRANT_TOKEN_POLICY: QdrantTokenPolicy = {
+  lifetimeSeconds: 30 * DAY,
+  renewBeforeSeconds: 10 * DAY,
 }
 
 export interface MintQdrantTokenOptions {
-  /** When the token stops working: a Date or unix seconds. Absent: no `exp` claim. */
-  expiresAt?: Date | number
+  /** Seconds from `now` until the token stops working; default 30 days. */
+  lifetimeSeconds?: number
   /** `rw` (default) or `r` for a read-only token. */
   access?: 'r' | 'rw'
+  /** Milliseconds since the epoch; default the clock. */
+  now?: number
 }
 
-const HEADER = { alg: 'HS256', typ: 'JWT' }
-
-function base64url(json: unknown): string {
-  return Buffer.from(JSON.stringify(json)).toString('base64url')
-}
-
-function sign(apiKey: string, signingInput: string): Buffer {
-  return createHmac('sha256', apiKey).update(signingInput).digest()
-}
-
-function unixSeconds(at: Date | number): number {
-  const seconds = at instanceof Date ? Math.floor(at.getTime() / 1000) : at
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw new Error(
-      `qdrant token: expiresAt must be a Date or positive unix seconds, got ${String(at)}`,
-    )
-  }
-  return seconds
-}
+/** Qdrant verifies with the API key's UTF-8 bytes as the HS256 secret. */
+const secretOf = (apiKey: string) => new TextEncoder().encode(apiKey)
 
 /**
  * An HS256 JWT, signed with Qdrant's API key, whose `access` claim lists exactly these
- * collections. Qdrant treats a token WITHOUT `access` as a manage (master) token, so an
- * empty list is refused rather than producing one.
+ * collections, expiring after `lifetimeSeconds`. Qdrant gives a token WITHOUT `access` full
+ * (manage) access, and an empty list grants nothing: neither is what an app needs, so no
+ * collections is refused.
  */
-export function mintQdrantToken(
+export async function mintQdrantToken(
   apiKey: string,
   collections: readonly string[],
   options: MintQdrantTokenOptions = {},
-): string {
+): Promise<string> {
   if (!apiKey) throw new Error('qdrant token: the API key (signing secret) is empty')
   if (collections.length === 0) {
     throw new Error(
-      'qdrant token: refusing to mint a token for no collections (it would be a master token)',
+      'qdrant token: refusing to mint a token for no collections (an empty access list grants nothing)',
     )
   }
   const seen = new Set<string>()
@@ -64,39 +70,41 @@ export function mintQdrantToken(
       throw new Error(`qdrant token: collection "${collection}" listed twice`)
     seen.add(collection)
   }
-  const mode = options.access ?? 'rw'
-  const claims: QdrantTokenClaims = {
-    access: collections.map((collection) => ({ collection, access: mode })),
+  const lifetime = options.lifetimeSeconds ?? DEFAULT_QDRANT_TOKEN_POLICY.lifetimeSeconds
+  if (!Number.isInteger(lifetime) || lifetime <= 0) {
+    throw new Error(`qdrant token: lifetimeSeconds must be a positive integer, got ${lifetime}`)
   }
-  if (options.expiresAt !== undefined) claims.exp = unixSeconds(options.expiresAt)
-  const signingInput = `${base64url(HEADER)}.${base64url(claims)}`
-  return `${signingInput}.${sign(apiKey, signingInput).toString('base64url')}`
+  const mode = options.access ?? 'rw'
+  const access: QdrantCollectionAccess[] = collections.map((collection) => ({
+    collection,
+    access: mode,
+  }))
+  const now = Math.floor((options.now ?? Date.now()) / 1000)
+  return new SignJWT({ access })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setExpirationTime(now + lifetime)
+    .sign(secretOf(apiKey))
 }
 
-function parts(token: string): [string, string, string] {
-  const split = token.split('.')
-  if (split.length !== 3)
-    throw new Error('qdrant token: not a JWT (expected three dot-separated parts)')
-  return split as [string, string, string]
+function claimsOf(token: string): JWTPayload {
+  try {
+    return decodeJwt(token)
+  } catch {
+    throw new Error('qdrant token: not a JWT')
+  }
 }
 
 /**
  * The collections a token's `access` claim names, read WITHOUT verifying the signature
  * (the app does not hold the key; the server verifies). Throws for anything that is not a
- * collection-scoped token: a raw API key, a token without `access`, or a global `access`.
+ * collection-scoped token: a raw API key, a token without `access` (full access in Qdrant),
+ * or a global `access` mode.
  */
 export function collectionsInQdrantToken(token: string): string[] {
-  const [, payload] = parts(token)
-  let claims: unknown
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-  } catch {
-    throw new Error('qdrant token: payload is not JSON')
-  }
-  const access = (claims as { access?: unknown } | null)?.access
+  const { access } = claimsOf(token)
   if (!Array.isArray(access)) {
     throw new Error(
-      'qdrant token: no collection list in `access`; refusing a global or master token',
+      'qdrant token: no collection list in `access`; refusing a token with global or full access',
     )
   }
   return access.map((entry: { collection?: unknown }) => {
@@ -106,36 +114,35 @@ export function collectionsInQdrantToken(token: string): string[] {
   })
 }
 
+/** When the token stops working (unix seconds), read without verifying; undefined without `exp`. */
+export function qdrantTokenExpiry(token: string): number | undefined {
+  const { exp } = claimsOf(token)
+  return typeof exp === 'number' ? exp : undefined
+}
+
 /**
- * Whether `token` is still the right token: signed with `apiKey`, granting `rw` on exactly
- * `collections`, and not expiring within `minRemainingSeconds`. Lets the provisioner keep
- * an app's token across runs (idempotent) and mint a new one only when something changed.
+ * Whether the provisioner can keep `token`: signed with `apiKey`, granting `rw` on exactly
+ * `collections`, with an `exp` more than `renewBeforeSeconds` away. A token without `exp`
+ * (minted before tokens expired) is replaced.
  */
-export function isQdrantTokenCurrent(
+export async function isQdrantTokenCurrent(
   token: string,
   apiKey: string,
   collections: readonly string[],
-  { minRemainingSeconds = 0, now = Date.now() } = {},
-): boolean {
-  let header: string
-  let payload: string
-  let signature: string
+  { renewBeforeSeconds = DEFAULT_QDRANT_TOKEN_POLICY.renewBeforeSeconds, now = Date.now() } = {},
+): Promise<boolean> {
+  let claims: JWTPayload
   try {
-    ;[header, payload, signature] = parts(token)
+    ;({ payload: claims } = await jwtVerify(token, secretOf(apiKey), {
+      algorithms: ['HS256'],
+      currentDate: new Date(now),
+    }))
   } catch {
     return false
   }
-  const expected = sign(apiKey, `${header}.${payload}`)
-  const given = Buffer.from(signature, 'base64url')
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false
-  let claims: Partial<QdrantTokenClaims>
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-  } catch {
-    return false
-  }
-  if (!Array.isArray(claims.access) || claims.access.length !== collections.length) return false
-  const granted = new Set(claims.access.filter((a) => a.access === 'rw').map((a) => a.collection))
-  if (granted.size !== collections.length || !collections.every((c) => granted.has(c))) return false
-  return claims.exp === undefined || claims.exp - minRemainingSeconds > now / 1000
+  if (typeof claims.exp !== 'number' || claims.exp - renewBeforeSeconds <= now / 1000) return false
+  const access = claims.access as Partial<QdrantCollectionAccess>[] | undefined
+  if (!Array.isArray(access) || access.length !== collections.length) return false
+  const granted = new Set(access.filter((a) => a.access === 'rw').map((a) => a.collection))
+  return granted.size === collections.length && collections.every((c) => granted.has(c))
 }
