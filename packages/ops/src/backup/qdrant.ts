@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 
 /**
- * Qdrant over its REST snapshot API. `apiKey` is the app's JWT for reading; restoring a
- * snapshot (recover) needs the server's API key (the provisioner's), as Qdrant's RBAC only
- * lets a manage-level key replace a collection.
+ * Qdrant over its REST snapshot API. `apiKey` is the app's JWT (from its credential file) for
+ * snapshots and counts; uploading a snapshot needs the server's API key (the provisioner's),
+ * as Qdrant's RBAC only lets global manage access replace a collection.
  */
 export interface QdrantAccess {
   url: string
@@ -23,7 +23,14 @@ async function call(
     ...(body !== undefined && { body }),
   })
   if (!response.ok) {
-    throw new Error(`qdrant ${method} ${path}: HTTP ${response.status} ${await response.text()}`)
+    // App tokens expire: scripts/provision renews them (and rewrites the credential file).
+    const hint =
+      response.status === 401 || response.status === 403
+        ? ' (the key was refused: an expired app token is renewed by scripts/provision)'
+        : ''
+    throw new Error(
+      `qdrant ${method} ${path}: HTTP ${response.status} ${await response.text()}${hint}`,
+    )
   }
   return response
 }
