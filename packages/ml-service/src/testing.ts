@@ -5,7 +5,14 @@
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureModel, type ModelName } from '@flotilla/ml'
+import { fileURLToPath } from 'node:url'
+import {
+  ensureModel,
+  isInstalled,
+  type ModelName,
+  type ModelRole,
+  readModelLock,
+} from '@flotilla/ml'
 import {
   type baseConfigProperties,
   createService,
@@ -18,6 +25,21 @@ import type { Static, TObject } from 'typebox'
 
 /** Generated once per machine, shared with @flotilla/ml's own tests. */
 export const MODELS_ROOT = join(tmpdir(), 'flotilla-ml-test-models')
+
+/** Where scripts/ci/real-models.sh converts the real models: packages/ml/models. */
+const REAL_MODELS_ROOT = fileURLToPath(new URL('../../ml/models', import.meta.url))
+
+/**
+ * The directory of the real model pinned for `role`, if it is installed from exactly the
+ * pinned files (`bash scripts/ci/real-models.sh` installs the embedding model).
+ */
+export async function realModelDir(role: ModelRole): Promise<string | undefined> {
+  const lock = await readModelLock()
+  const entry = Object.entries(lock.models).find(([, model]) => model.role === role)
+  if (!entry) return undefined
+  const dir = join(REAL_MODELS_ROOT, entry[0])
+  return (await isInstalled(dir, entry[0], entry[1])) ? dir : undefined
+}
 
 export interface MlHarness {
   app: Service

@@ -6,6 +6,7 @@ export {
   type ClassifyResult,
   type Prediction,
 } from './classifier.js'
+export { convertBertEncoder } from './convert/convert-bert.js'
 export { cpuQuota } from './cpu-quota.js'
 export { Embedder, type EmbedResult } from './embedder.js'
 export {
@@ -15,11 +16,42 @@ export {
   ModelLoadError,
   QueueFullError,
 } from './errors.js'
-export { assertPinned, fetchPinnedModel, type PinnedModel } from './fetch-models.js'
+export {
+  assertPinned,
+  isInstalled,
+  LOCK_PATH,
+  type ModelLock,
+  type ModelRole,
+  type NewPin,
+  obtainPinnedModel,
+  type PinnedFile,
+  type PinnedModel,
+  type PinnedSource,
+  readModelLock,
+  writeNewPins,
+} from './fetch-models.js'
 export { ensureModel, GENERATOR_VERSION, generateModel } from './generate/generate-model.js'
 export { isModelName, MODEL_SPECS, type ModelName } from './generate/specs.js'
 export type { RunOptions, RuntimeOptions, TokenUsage } from './model-runtime.js'
+export {
+  GENERATED_MODELS,
+  MODEL_ROLES,
+  type ModelSource,
+  parseModelSources,
+} from './model-sources.js'
 export { meanPoolNormalize, softmaxRows } from './pooling.js'
+export {
+  cosine,
+  cosineRanker,
+  type RankingResult,
+  rankingAccuracy,
+} from './quality/ranking.js'
+export {
+  RANKING_DOCUMENTS,
+  RANKING_QUERIES,
+  type RankingDocument,
+  type RankingQuery,
+} from './quality/ranking-set.js'
 export {
   measureRawThroughput,
   type RawThroughput,

@@ -24,18 +24,27 @@ it('passes matching files and fails naming each mismatching one', async () => {
 
 it('refuses to fetch a model whose revision or checksums are not pinned', async () => {
   const pinned = {
+    role: 'embedding' as const,
     repo: 'org/model',
     revision: 'a'.repeat(40),
-    files: { 'model.onnx': { path: 'onnx/model.onnx', sha256: 'b'.repeat(64) } },
+    files: { 'model.onnx': { path: 'onnx/model.onnx', sha256: 'b'.repeat(64), size: 7 } },
   }
   assertPinned('ok', pinned)
+  // No known hash yet is a pin to learn (fetch-models --accept-new-pins), not a wrong one.
+  assertPinned('new', {
+    ...pinned,
+    files: { 'model.onnx': { path: 'x', sha256: null, size: null } },
+  })
   assert.throws(
     () => assertPinned('m', { ...pinned, revision: 'main' }),
     /m is not pinned: revision "main"/,
   )
   assert.throws(
     () =>
-      assertPinned('m', { ...pinned, files: { 'model.onnx': { path: 'x', sha256: 'PIN-ME' } } }),
+      assertPinned('m', {
+        ...pinned,
+        files: { 'model.onnx': { path: 'x', sha256: 'PIN-ME', size: null } },
+      }),
     /model.onnx sha256 "PIN-ME"/,
   )
 })

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildTransformerModel } from './bert-graph.js'
+import { buildTransformerModel, randomWeights } from './bert-graph.js'
 import { createRng } from './rng.js'
 import { MODEL_SPECS, type ModelName, type TransformerSpec } from './specs.js'
 import { bertTokenizerJson } from './tokenizer-json.js'
 import { buildVocabulary } from './vocabulary.js'
 
 /** Bump when the generated files change, so cached copies are regenerated. */
-export const GENERATOR_VERSION = 1
+export const GENERATOR_VERSION = 2
 const STAMP_FILE = 'generator.json'
 
 /**
@@ -18,7 +18,11 @@ const STAMP_FILE = 'generator.json'
 export async function generateModel(name: ModelName, dir: string): Promise<void> {
   const spec: TransformerSpec = MODEL_SPECS[name]
   const vocabulary = await buildVocabulary(spec.vocabulary)
-  const modelBytes = buildTransformerModel(spec, vocabulary.length, createRng(spec.seed))
+  const modelBytes = buildTransformerModel(
+    spec,
+    vocabulary.length,
+    randomWeights(createRng(spec.seed), spec.weightStd),
+  )
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'model.onnx'), modelBytes)
   await writeJson(join(dir, 'tokenizer.json'), bertTokenizerJson(vocabulary))
