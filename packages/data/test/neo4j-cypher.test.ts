@@ -3,15 +3,26 @@ import { describe, test } from 'node:test'
 import neo4j, { type Integer } from 'neo4j-driver'
 import {
   type CypherQuery,
+  constraintStatement,
   DEFAULT_BATCH,
   escapeIdentifier,
+  GraphInputError,
   type GraphLink,
   graphQueries,
   type LinkCursor,
+  labelOfApp,
   MAX_BATCH,
+  openGraph,
   type Properties,
+  validateLabel,
 } from '../src/neo4j/index.js'
-import { clearGraph, exportGraph, importGraph, type RunQuery } from '../src/neo4j/snapshot.js'
+import {
+  clearGraph,
+  cypherSnapshots,
+  exportGraph,
+  importGraph,
+  type RunQuery,
+} from '../src/neo4j/snapshot.js'
 import { targetFor } from './qdrant-recorder.js'
 
 const label = targetFor('kb', undefined, true).resources.neo4j?.label ?? ''
@@ -154,12 +165,62 @@ describe('graphQueries (community isolation is these statements)', () => {
     assert.deepEqual(q.upsertNode(EVIL, { note: EVIL }).params, { id: EVIL, props: { note: EVIL } })
   })
 
-  test('a hostile label stays one quoted identifier', () => {
-    const hostile = graphQueries('App_a` {id: 1}) MATCH (m) DETACH DELETE m //').count().text
+  test('a name stays one quoted identifier', () => {
     assert.equal(escapeIdentifier('a`b'), '`a``b`')
-    const withoutIdentifiers = hostile.replace(/`(?:[^`]|``)*`/g, 'ID')
-    assert.equal(withoutIdentifiers, 'MATCH (n:ID) RETURN count(n) AS count')
-    assert.throws(() => escapeIdentifier(''), /empty/)
+    const hostile = escapeIdentifier('App_a` {id: 1}) MATCH (m) DETACH DELETE m //')
+    assert.equal(`MATCH (n:${hostile})`.replace(/`(?:[^`]|``)*`/g, 'ID'), 'MATCH (n:ID)')
+    assert.throws(() => escapeIdentifier(''), GraphInputError)
+  })
+
+  test('escapeIdentifier refuses backslashes: Neo4j reads \\u0060 as a backtick before parsing', () => {
+    for (const name of ['App_a\\u0060) MATCH (m) DETACH DELETE m //', 'a\\b', '\\', 'x\\u005C']) {
+      assert.throws(() => escapeIdentifier(name), /cannot contain a backslash/, name)
+    }
+    assert.throws(() => escapeIdentifier('a\u0000b'), /NUL/)
+  })
+
+  test('a label must be an app label wherever it enters', () => {
+    const bad = [
+      'App_a` {id: 1}) MATCH (m) DETACH DELETE m //',
+      'App_a\\u0060',
+      'App_a\\',
+      'app_a',
+      'App_',
+      'App_A',
+      'App_1a',
+      'Other',
+      'App_a-b',
+      'App_a b',
+      '',
+      'App_a\u0000',
+      'App_a\n',
+    ]
+    for (const label of bad) {
+      assert.throws(() => graphQueries(label), GraphInputError, JSON.stringify(label))
+      assert.throws(() => constraintStatement(label), GraphInputError, JSON.stringify(label))
+      assert.throws(
+        () => openGraph({ url: 'http://127.0.0.1:1', token: 't', label }),
+        GraphInputError,
+        JSON.stringify(label),
+      )
+      assert.throws(
+        () => openGraph({ url: 'bolt://127.0.0.1:1', user: 'u', password: 'p', label }),
+        GraphInputError,
+        JSON.stringify(label),
+      )
+    }
+    assert.throws(() => graphQueries(42 as never), GraphInputError)
+    for (const label of ['App_kb', 'App_my_notes', 'App_a1_b2']) {
+      assert.equal(validateLabel(label), label)
+      assert.match(graphQueries(label).count().text, new RegExp(`:\`${label}\``))
+    }
+  })
+
+  test('the guard takes the label from the app name by the rule of resourcesFor', () => {
+    assert.equal(labelOfApp('kb'), label)
+    assert.equal(labelOfApp('my_notes'), 'App_my_notes')
+    assert.throws(() => labelOfApp('Kb'), GraphInputError)
+    assert.throws(() => labelOfApp('kb`'), GraphInputError)
   })
 
   test('bad relationship types are refused', () => {
@@ -299,7 +360,7 @@ describe('exportAll / importAll / clear loops', () => {
   source.links.set('n5|A|n4', { kind: 'link', from: 'n5', type: 'A', to: 'n4', props: {} })
 
   test('export pages by id, then links by (from, type, to), each page bounded', async () => {
-    const records = await collect(exportGraph(source.run, q, 4))
+    const records = await collect(exportGraph(cypherSnapshots(source.run, q), 4))
     assert.deepEqual(
       records.map((r) => (r.kind === 'node' ? r.id : `${r.from}-${r.type}-${r.to}`)),
       [
@@ -316,7 +377,11 @@ describe('exportAll / importAll / clear loops', () => {
 
   test('import writes nodes before links, in batches, and reproduces the graph', async () => {
     const target = standInGraph()
-    const counts = await importGraph(target.run, q, exportGraph(source.run, q, 4), 3)
+    const counts = await importGraph(
+      cypherSnapshots(target.run, q),
+      exportGraph(cypherSnapshots(source.run, q), 4),
+      3,
+    )
     assert.deepEqual(counts, { nodes: 10, links: 7 })
     assert.deepEqual(target.nodes, source.nodes)
     assert.deepEqual(new Set(target.links.keys()), new Set(source.links.keys()))
@@ -328,26 +393,31 @@ describe('exportAll / importAll / clear loops', () => {
   test('a link to a node the graph lacks, or an unknown record, is an error', async () => {
     const target = standInGraph()
     await assert.rejects(
-      importGraph(target.run, q, [
+      importGraph(cypherSnapshots(target.run, q), [
         { kind: 'node', id: 'a', props: {} },
         { kind: 'link', from: 'a', type: 'T', to: 'missing', props: {} },
       ]),
       /1 T link\(s\) name a node the graph does not have/,
     )
     await assert.rejects(
-      importGraph(target.run, q, [{ kind: 'edge' } as never]),
+      importGraph(cypherSnapshots(target.run, q), [{ kind: 'edge' } as never]),
       /record kind must be "node" or "link", got "edge"/,
     )
     await assert.rejects(
-      importGraph(target.run, q, [{ kind: 'link', from: 'a', type: 'bad', to: 'b', props: {} }]),
+      importGraph(cypherSnapshots(target.run, q), [
+        { kind: 'link', from: 'a', type: 'bad', to: 'b', props: {} },
+      ]),
       /relationship type "bad"/,
     )
-    await assert.rejects(importGraph(target.run, q, [], 0), /batch size must be an integer/)
+    await assert.rejects(
+      importGraph(cypherSnapshots(target.run, q), [], 0),
+      /batch size must be an integer/,
+    )
   })
 
   test('clear deletes every node in batches until none is left', async () => {
     const before = source.calls.length
-    assert.equal(await clearGraph(source.run, q, 4), 10)
+    assert.equal(await clearGraph(cypherSnapshots(source.run, q), 4), 10)
     assert.equal(source.nodes.size, 0)
     assert.equal(source.links.size, 0)
     assert.deepEqual(

@@ -43,15 +43,24 @@ export function appDataConfigFromEnv(env: Record<string, string | undefined>): A
     if (env.QDRANT_CREDENTIALS_FILE) config.qdrant.credentialsFile = env.QDRANT_CREDENTIALS_FILE
   }
   if (env.NEO4J_URL) {
-    const mode = env.NEO4J_DATABASE ? 'enterprise' : 'community'
     if (!env.NEO4J_LABEL) problems.push('NEO4J_LABEL is required with NEO4J_URL')
-    config.graph = {
-      url: env.NEO4J_URL,
-      user: env.NEO4J_USER ?? '',
-      password: env.NEO4J_PASSWORD ?? '',
-      mode,
-      label: env.NEO4J_LABEL ?? '',
-      ...(env.NEO4J_DATABASE ? { database: env.NEO4J_DATABASE } : {}),
+    const label = env.NEO4J_LABEL ?? ''
+    if (env.NEO4J_TOKEN) {
+      // Community: the guard's URL and the app's token; no Bolt credential at all.
+      config.graph = { url: env.NEO4J_URL, token: env.NEO4J_TOKEN, label }
+    } else if (env.NEO4J_DATABASE) {
+      config.graph = {
+        url: env.NEO4J_URL,
+        user: env.NEO4J_USER ?? '',
+        password: env.NEO4J_PASSWORD ?? '',
+        mode: 'enterprise',
+        label,
+        database: env.NEO4J_DATABASE,
+      }
+    } else {
+      problems.push(
+        'NEO4J_TOKEN (community, through neo4j-guard) or NEO4J_DATABASE (enterprise) is required with NEO4J_URL',
+      )
     }
   }
   if (problems.length > 0) throw new Error(`invalid data configuration: ${problems.join('; ')}`)

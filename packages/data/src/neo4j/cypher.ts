@@ -1,8 +1,10 @@
 import neo4j from 'neo4j-driver'
 import {
   escapeIdentifier,
+  GraphInputError,
   ID_KEY,
   type Properties,
+  validateLabel,
   validateNodeId,
   validateProperties,
   validateRelationshipType,
@@ -39,7 +41,7 @@ export function validBatchSize(value: number | undefined, what = 'batch size'): 
 }
 
 function cursorPart(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new Error(`neo4j: ${what} must be a string`)
+  if (typeof value !== 'string') throw new GraphInputError(`${what} must be a string`)
   return value
 }
 
@@ -51,17 +53,17 @@ function boundedInteger(
 ): number {
   const n = value ?? fallback
   if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new Error(`neo4j: ${what} must be an integer 1-${max}, got ${n}`)
+    throw new GraphInputError(`${what} must be an integer 1-${max}, got ${n}`)
   return n
 }
 
 /**
  * Builds AppGraph's statements for one label. Every node pattern that introduces a node
  * carries the label, and variable-length paths require it of every node on the path, so
- * a statement can only ever reach nodes of that label.
+ * a statement can only ever reach nodes of that label, which must be an app's label.
  */
 export function graphQueries(label: string) {
-  const l = escapeIdentifier(label)
+  const l = escapeIdentifier(validateLabel(label))
   return {
     upsertNode(id: string, props: Properties = {}): CypherQuery {
       return {
@@ -110,7 +112,7 @@ export function graphQueries(label: string) {
           : `:${escapeIdentifier(validateRelationshipType(options.type))}`
       const direction = options.direction ?? 'both'
       if (!['out', 'in', 'both'].includes(direction))
-        throw new Error(`neo4j: direction must be out, in or both`)
+        throw new GraphInputError('direction must be out, in or both')
       const rel = `[${type}*1..${depth}]`
       const pattern =
         direction === 'out' ? `-${rel}->` : direction === 'in' ? `<-${rel}-` : `-${rel}-`

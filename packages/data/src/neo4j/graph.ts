@@ -2,14 +2,23 @@ import type { DependencyCheck } from '@flotilla/service'
 import neo4j, { type Driver } from 'neo4j-driver'
 import type { Neo4jMode } from '../provision/admin-config.js'
 import { type CypherQuery, graphQueries, type NeighbourOptions } from './cypher.js'
-import type { Properties } from './identifiers.js'
-import { clearGraph, exportGraph, type GraphSnapshots, importGraph } from './snapshot.js'
+import { type GuardGraphConfig, guardOperations } from './guard-client.js'
+import { type Properties, validateLabel } from './identifiers.js'
+import {
+  clearGraph,
+  cypherSnapshots,
+  exportGraph,
+  type GraphSnapshots,
+  importGraph,
+  type SnapshotPages,
+} from './snapshot.js'
 
-export interface GraphConfig {
+/** Bolt with the server's credentials: the guard (admin, community) or an enterprise app. */
+export interface BoltGraphConfig {
   url: string
   user: string
   password: string
-  /** Community (default): the label is the only fence. Enterprise: the database is. */
+  /** Community (default): one database, the label is the fence. Enterprise: the database is. */
   mode?: Neo4jMode
   /** The app's label, resourcesFor(app).neo4j.label; every node carries it in both modes. */
   label: string
@@ -18,6 +27,9 @@ export interface GraphConfig {
   /** Whether /readyz fails without Neo4j. Default true. */
   required?: boolean
 }
+
+/** Community apps hold a guard token, never a Bolt credential; enterprise apps their own user. */
+export type GraphConfig = GuardGraphConfig | BoltGraphConfig
 
 /**
  * A small graph API that builds all Cypher itself: no raw Cypher reaches the server.
@@ -40,41 +52,53 @@ export interface AppGraph extends GraphSnapshots {
   close(): Promise<void>
 }
 
-export function openGraph(config: GraphConfig): AppGraph {
-  const mode = config.mode ?? 'community'
-  if (mode !== 'community' && mode !== 'enterprise')
-    throw new Error(`neo4j: unknown mode "${String(mode)}"`)
-  if (mode === 'enterprise' && !config.database)
-    throw new Error('neo4j: enterprise mode needs the app database')
-  const queries = graphQueries(config.label)
-  const database = mode === 'enterprise' ? config.database : undefined
-  const driver: Driver = neo4j.driver(config.url, neo4j.auth.basic(config.user, config.password), {
-    disableLosslessIntegers: true,
-  })
+/** One call per AppGraph operation: what Bolt (boltOperations) and the guard's client provide. */
+export interface GraphOperations extends SnapshotPages {
+  upsertNode(id: string, props: Properties): Promise<Properties>
+  getNode(id: string): Promise<Properties | undefined>
+  deleteNode(id: string): Promise<boolean>
+  link(fromId: string, toId: string, type: string, props: Properties): Promise<boolean>
+  unlink(fromId: string, toId: string, type: string): Promise<boolean>
+  neighbours(id: string, options?: NeighbourOptions): Promise<Properties[]>
+  count(): Promise<number>
+  countLinks(): Promise<number>
+  ready(signal?: AbortSignal): Promise<void>
+}
 
+export interface BoltOptions {
+  /** Enterprise: the app's database. */
+  database?: string
+  /** Server-side transaction timeout: bounds what one statement may cost. */
+  timeoutMs?: number
+}
+
+/**
+ * The operations of one label over a shared driver: the guard keeps one driver for every
+ * app and takes the label from the token; an enterprise app passes its database too.
+ */
+export function boltOperations(
+  driver: Driver,
+  label: string,
+  { database, timeoutMs }: BoltOptions = {},
+): GraphOperations {
+  const queries = graphQueries(label)
   const run = async (query: CypherQuery, write: boolean) => {
     const { records } = await driver.executeQuery(query.text, query.params, {
       routing: write ? neo4j.routing.WRITE : neo4j.routing.READ,
       ...(database ? { database } : {}),
+      ...(timeoutMs ? { transactionConfig: { timeout: timeoutMs } } : {}),
     })
     return records
   }
   const single = async <T>(query: CypherQuery, write: boolean, key: string): Promise<T> =>
     (await run(query, write))[0]?.get(key) as T
 
-  const ready = async () => {
-    await driver.verifyConnectivity(database ? { database } : {})
-    await run({ text: 'RETURN 1 AS ok', params: {} }, false)
-  }
-
   return {
-    label: config.label,
-    database,
-    upsertNode: (id, props = {}) => single<Properties>(queries.upsertNode(id, props), true, 'node'),
+    upsertNode: (id, props) => single<Properties>(queries.upsertNode(id, props), true, 'node'),
     getNode: async (id) =>
       (await run(queries.getNode(id), false))[0]?.get('node') as Properties | undefined,
     deleteNode: async (id) => (await single<number>(queries.deleteNode(id), true, 'deleted')) > 0,
-    link: async (from, to, type, props = {}) =>
+    link: async (from, to, type, props) =>
       (await single<number>(queries.link(from, to, type, props), true, 'linked')) > 0,
     unlink: async (from, to, type) =>
       (await single<number>(queries.unlink(from, to, type), true, 'unlinked')) > 0,
@@ -82,11 +106,69 @@ export function openGraph(config: GraphConfig): AppGraph {
       (await run(queries.neighbours(id, options), false)).map((r) => r.get('node') as Properties),
     count: () => single<number>(queries.count(), false, 'count'),
     countLinks: () => single<number>(queries.countLinks(), false, 'count'),
-    exportAll: (options = {}) => exportGraph(run, queries, options.pageSize),
-    importAll: (records, options = {}) => importGraph(run, queries, records, options.batchSize),
-    clear: (options = {}) => clearGraph(run, queries, options.batchSize),
-    ready,
-    readiness: { name: 'neo4j', required: config.required ?? true, check: ready },
-    close: () => driver.close(),
+    ...cypherSnapshots(run, queries),
+    ready: async () => {
+      await driver.verifyConnectivity(database ? { database } : {})
+      await run({ text: 'RETURN 1 AS ok', params: {} }, false)
+    },
   }
+}
+
+/** AppGraph on top of its operations; the snapshot loops are shared by Bolt and the guard. */
+function appGraph(
+  ops: GraphOperations,
+  meta: { label: string; database?: string; required?: boolean; close(): Promise<void> },
+): AppGraph {
+  return {
+    label: meta.label,
+    database: meta.database,
+    upsertNode: (id, props = {}) => ops.upsertNode(id, props),
+    getNode: (id) => ops.getNode(id),
+    deleteNode: (id) => ops.deleteNode(id),
+    link: (from, to, type, props = {}) => ops.link(from, to, type, props),
+    unlink: (from, to, type) => ops.unlink(from, to, type),
+    neighbours: (id, options) => ops.neighbours(id, options),
+    count: () => ops.count(),
+    countLinks: () => ops.countLinks(),
+    exportAll: (options = {}) => exportGraph(ops, options.pageSize),
+    importAll: (records, options = {}) => importGraph(ops, records, options.batchSize),
+    clear: (options = {}) => clearGraph(ops, options.batchSize),
+    ready: (signal) => ops.ready(signal),
+    readiness: { name: 'neo4j', required: meta.required ?? true, check: (s) => ops.ready(s) },
+    close: meta.close,
+  }
+}
+
+function openBoltGraph(config: BoltGraphConfig): AppGraph {
+  const mode = config.mode ?? 'community'
+  if (mode !== 'community' && mode !== 'enterprise')
+    throw new Error(`neo4j: unknown mode "${String(mode)}"`)
+  if (mode === 'enterprise' && !config.database)
+    throw new Error('neo4j: enterprise mode needs the app database')
+  const label = validateLabel(config.label)
+  const database = mode === 'enterprise' ? config.database : undefined
+  const driver = neo4j.driver(config.url, neo4j.auth.basic(config.user, config.password), {
+    disableLosslessIntegers: true,
+  })
+  return appGraph(boltOperations(driver, label, database ? { database } : {}), {
+    label,
+    ...(database ? { database } : {}),
+    ...(config.required === undefined ? {} : { required: config.required }),
+    close: () => driver.close(),
+  })
+}
+
+/**
+ * The app's graph. With a guard token (community): an HTTP client of neo4j-guard, which
+ * holds the only Bolt credentials and takes the label from the token. With Bolt
+ * credentials: Neo4j itself (an enterprise app's own user, or the guard's admin).
+ */
+export function openGraph(config: GraphConfig): AppGraph {
+  if (!('token' in config)) return openBoltGraph(config)
+  const label = validateLabel(config.label)
+  return appGraph(guardOperations({ ...config, label }), {
+    label,
+    ...(config.required === undefined ? {} : { required: config.required }),
+    close: async () => {},
+  })
 }

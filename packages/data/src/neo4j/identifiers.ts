@@ -1,13 +1,36 @@
 /**
+ * Input the graph API refuses: a caller's mistake (or attack), never a server fault. The
+ * guard answers it with 400; nothing has reached Neo4j when it is thrown.
+ */
+export class GraphInputError extends Error {
+  constructor(message: string) {
+    super(`neo4j: ${message}`)
+    this.name = 'GraphInputError'
+  }
+}
+
+/**
  * Cypher identifiers (labels, relationship types, database/role/user names) cannot be
  * parameters, so they are escaped: wrapped in backticks with every backtick doubled, the
  * documented way to quote one. A name can then never close the quote and add Cypher.
+ * Backslashes are refused: Neo4j turns `\u0060` into a backtick before it parses, so a
+ * name holding one could close its own quote however its backticks are doubled.
  */
 export function escapeIdentifier(name: string): string {
   if (typeof name !== 'string' || name.length === 0)
-    throw new Error('neo4j: an identifier cannot be empty')
-  if (name.includes('\u0000')) throw new Error('neo4j: an identifier cannot contain NUL')
+    throw new GraphInputError('an identifier cannot be empty')
+  if (name.includes('\u0000')) throw new GraphInputError('an identifier cannot contain NUL')
+  if (name.includes('\\')) throw new GraphInputError('an identifier cannot contain a backslash')
   return `\`${name.replaceAll('`', '``')}\``
+}
+
+/** An app's label as resourcesFor derives it (`App_<app name>`); nothing else is one. */
+export const LABEL_PATTERN = /^App_[a-z][a-z0-9_]*$/
+
+export function validateLabel(label: unknown): string {
+  if (typeof label !== 'string' || !LABEL_PATTERN.test(label))
+    throw new GraphInputError(`label ${JSON.stringify(label)} must match ${LABEL_PATTERN}`)
+  return label
 }
 
 export const RELATIONSHIP_TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/
@@ -17,8 +40,8 @@ export const ID_KEY = 'id'
 
 export function validateRelationshipType(type: unknown): string {
   if (typeof type !== 'string' || !RELATIONSHIP_TYPE_PATTERN.test(type)) {
-    throw new Error(
-      `neo4j: relationship type ${JSON.stringify(type)} must match ${RELATIONSHIP_TYPE_PATTERN}`,
+    throw new GraphInputError(
+      `relationship type ${JSON.stringify(type)} must match ${RELATIONSHIP_TYPE_PATTERN}`,
     )
   }
   return type
@@ -26,8 +49,8 @@ export function validateRelationshipType(type: unknown): string {
 
 export function validateNodeId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
-    throw new Error(
-      `neo4j: node id must be a string of 1-512 characters, got ${JSON.stringify(id)}`,
+    throw new GraphInputError(
+      `node id must be a string of 1-512 characters, got ${JSON.stringify(id)}`,
     )
   }
   return id
@@ -50,19 +73,19 @@ function isScalar(value: unknown): value is string | number | boolean {
  */
 export function validateProperties(props: unknown, what = 'properties'): Properties {
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    throw new Error(`neo4j: ${what} must be an object`)
+    throw new GraphInputError(`${what} must be an object`)
   }
   if (Object.getPrototypeOf(props) !== Object.prototype && Object.getPrototypeOf(props) !== null) {
-    throw new Error(`neo4j: ${what} must be a plain object`)
+    throw new GraphInputError(`${what} must be a plain object`)
   }
   for (const [key, value] of Object.entries(props)) {
     if (!PROPERTY_KEY_PATTERN.test(key)) {
-      throw new Error(
-        `neo4j: property key ${JSON.stringify(key)} must match ${PROPERTY_KEY_PATTERN}`,
+      throw new GraphInputError(
+        `property key ${JSON.stringify(key)} must match ${PROPERTY_KEY_PATTERN}`,
       )
     }
     if (key === ID_KEY)
-      throw new Error(`neo4j: "${ID_KEY}" is the node's key; it cannot be set through ${what}`)
+      throw new GraphInputError(`"${ID_KEY}" is the node's key; it cannot be set through ${what}`)
     const valid =
       value === null ||
       isScalar(value) ||
@@ -70,8 +93,8 @@ export function validateProperties(props: unknown, what = 'properties'): Propert
         value.every(isScalar) &&
         new Set(value.map((v) => typeof v)).size <= 1)
     if (!valid) {
-      throw new Error(
-        `neo4j: property "${key}" must be a string, finite number, boolean, null or an array of one of those types`,
+      throw new GraphInputError(
+        `property "${key}" must be a string, finite number, boolean, null or an array of one of those types`,
       )
     }
   }

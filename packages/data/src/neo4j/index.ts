@@ -10,14 +10,33 @@ export {
   type NeighbourOptions,
   validBatchSize,
 } from './cypher.js'
-export { type AppGraph, type GraphConfig, openGraph } from './graph.js'
+export {
+  type AppGraph,
+  type BoltGraphConfig,
+  type BoltOptions,
+  boltOperations,
+  type GraphConfig,
+  type GraphOperations,
+  openGraph,
+} from './graph.js'
+export {
+  GUARD_ROUTES,
+  type GuardBody,
+  type GuardResponse,
+  type GuardRoutes,
+  labelOfApp,
+} from './guard-api.js'
+export type { GuardGraphConfig } from './guard-client.js'
 export {
   escapeIdentifier,
+  GraphInputError,
   ID_KEY,
+  LABEL_PATTERN,
   PROPERTY_KEY_PATTERN,
   type Properties,
   type PropertyValue,
   RELATIONSHIP_TYPE_PATTERN,
+  validateLabel,
   validateNodeId,
   validateProperties,
   validateRelationshipType,
@@ -28,6 +47,7 @@ export {
   createDatabaseStatement,
   createRoleStatement,
   createUserStatement,
+  denyStatements,
   grantRoleStatement,
   grantStatements,
   type Neo4jAdmin,
@@ -46,4 +66,6 @@ export type {
   GraphRecord,
   GraphSnapshots,
   LinkCursor,
+  SnapshotPages,
 } from './snapshot.js'
+export { appOfNeo4jGuardToken, neo4jGuardToken } from './token.js'

@@ -3,7 +3,7 @@ import neo4j, { type Driver } from 'neo4j-driver'
 import type { Neo4jMode } from '../provision/admin-config.js'
 import type { Change, ProvisionTarget } from '../types.js'
 import type { CypherQuery } from './cypher.js'
-import { escapeIdentifier } from './identifiers.js'
+import { escapeIdentifier, validateLabel } from './identifiers.js'
 
 export interface Neo4jAdmin {
   url: string
@@ -32,7 +32,7 @@ export function neo4jPrincipal(resources: Neo4jResources): { role: string; user:
 }
 
 export function constraintName(label: string): string {
-  return `${label}_id_unique`
+  return `${validateLabel(label)}_id_unique`
 }
 
 /** Community and enterprise: node ids unique per app label (IF NOT EXISTS: idempotent). */
@@ -40,7 +40,7 @@ export function constraintStatement(label: string): CypherQuery {
   return {
     text:
       `CREATE CONSTRAINT ${escapeIdentifier(constraintName(label))} IF NOT EXISTS ` +
-      `FOR (n:${escapeIdentifier(label)}) REQUIRE n.id IS UNIQUE`,
+      `FOR (n:${escapeIdentifier(validateLabel(label))}) REQUIRE n.id IS UNIQUE`,
     params: {},
   }
 }
@@ -65,6 +65,23 @@ export function grantStatements(database: string, role: string): CypherQuery[] {
     `GRANT MATCH {*} ON GRAPH ${db} TO ${r}`,
     `GRANT WRITE ON GRAPH ${db} TO ${r}`,
     `GRANT NAME MANAGEMENT ON DATABASE ${db} TO ${r}`,
+  ].map((text) => ({ text, params: {} }))
+}
+
+/**
+ * What every user inherits from the built-in PUBLIC role and an app must not have: loading
+ * external data (LOAD CSV: reading files and URLs from the server) and running procedures
+ * and user-defined functions (APOC-style code, dbms.* procedures). AppGraph's statements use
+ * neither. DENY wins over PUBLIC's GRANT; LOAD privileges exist from Neo4j 5.13.
+ */
+export function denyStatements(role: string): CypherQuery[] {
+  const r = escapeIdentifier(role)
+  return [
+    `DENY LOAD ON ALL DATA TO ${r}`,
+    `DENY EXECUTE PROCEDURE * ON DBMS TO ${r}`,
+    `DENY EXECUTE BOOSTED PROCEDURE * ON DBMS TO ${r}`,
+    `DENY EXECUTE USER DEFINED FUNCTION * ON DBMS TO ${r}`,
+    `DENY EXECUTE BOOSTED USER DEFINED FUNCTION * ON DBMS TO ${r}`,
   ].map((text) => ({ text, params: {} }))
 }
 
@@ -130,8 +147,8 @@ async function ensureConstraint(
 
 /**
  * Community: a uniqueness constraint on (label, id) per app in the one database.
- * Enterprise: per app a database, a role granted only on it, a user with that role (home
- * database set), and the same constraint inside the app's database. Only what is missing
+ * Enterprise: per app a database, a role granted only on it (and denied LOAD CSV,
+ * procedures and functions), a user with that role (home database set), and the same constraint inside the app's database. Only what is missing
  * is created; grants are re-applied each run (the server ignores repeats).
  */
 export async function provisionNeo4j(
@@ -145,6 +162,8 @@ export async function provisionNeo4j(
   const targets = apps.flatMap((t) =>
     t.resources.neo4j ? [{ app: t.name, resources: t.resources.neo4j }] : [],
   )
+  // Before connecting: a label that is not an app's is refused, not half-provisioned.
+  for (const { resources } of targets) validateLabel(resources.label)
   if (mode === 'enterprise') {
     const missing = targets.filter((t) => !options.passwords?.[t.app]).map((t) => t.app)
     if (missing.length > 0)
@@ -178,7 +197,8 @@ export async function provisionNeo4j(
           detail: `${role} on ${database}`,
         })
       }
-      for (const grant of grantStatements(database, role)) await exec(driver, grant, 'system')
+      for (const privilege of [...grantStatements(database, role), ...denyStatements(role)])
+        await exec(driver, privilege, 'system')
       if (!users.has(user)) {
         await exec(driver, createUserStatement(user, database), 'system', {
           password: secret.password,

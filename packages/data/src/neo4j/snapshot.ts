@@ -1,5 +1,10 @@
 import { type CypherQuery, type GraphQueries, validBatchSize } from './cypher.js'
-import { ID_KEY, type Properties, validateRelationshipType } from './identifiers.js'
+import {
+  GraphInputError,
+  ID_KEY,
+  type Properties,
+  validateRelationshipType,
+} from './identifiers.js'
 
 /** A node of the app's label: its id and its other properties. */
 export interface GraphNode {
@@ -60,6 +65,24 @@ export interface GraphSnapshots {
   clear(options?: BatchOptions): Promise<number>
 }
 
+/**
+ * The five primitives the snapshot loops below are made of: one bounded page read, one
+ * bounded batch write or delete each. Bolt runs them as graphQueries' statements
+ * (cypherSnapshots); the guard's HTTP client sends each as one request.
+ */
+export interface SnapshotPages {
+  /** Up to `size` nodes with id > `after`, by id; props without the id. */
+  nodePage(after: string, size: number): Promise<GraphNode[]>
+  /** Up to `size` links after the cursor, by (from, type, to). */
+  linkPage(after: LinkCursor, size: number): Promise<GraphLink[]>
+  /** Upserts the nodes; returns how many were written. */
+  writeNodes(nodes: ReadonlyArray<Pick<GraphNode, 'id' | 'props'>>): Promise<number>
+  /** Upserts links of one type between existing nodes; returns how many were written. */
+  writeLinks(type: string, links: ReadonlyArray<Omit<GraphLink, 'kind' | 'type'>>): Promise<number>
+  /** DETACH DELETEs up to `size` nodes; returns how many. */
+  clearBatch(size: number): Promise<number>
+}
+
 /** How AppGraph runs one statement (write: on the leader). */
 export type RunQuery = (
   query: CypherQuery,
@@ -72,39 +95,60 @@ function withoutId(props: Properties): Properties {
   return rest
 }
 
+const counted = (rows: ReadonlyArray<{ get(key: string): unknown }>, key: string) =>
+  (rows[0]?.get(key) as number | undefined) ?? 0
+
+/** The snapshot primitives as graphQueries' statements, run over Bolt. */
+export function cypherSnapshots(run: RunQuery, queries: GraphQueries): SnapshotPages {
+  return {
+    nodePage: async (after, size) =>
+      (await run(queries.exportNodes(after, size), false)).map((row) => ({
+        kind: 'node',
+        id: row.get('id') as string,
+        props: withoutId(row.get('props') as Properties),
+      })),
+    linkPage: async (after, size) =>
+      (await run(queries.exportLinks(after, size), false)).map((row) => ({
+        kind: 'link',
+        from: row.get('source') as string,
+        type: row.get('relType') as string,
+        to: row.get('target') as string,
+        props: row.get('props') as Properties,
+      })),
+    writeNodes: async (nodes) => counted(await run(queries.importNodes(nodes), true), 'imported'),
+    writeLinks: async (type, links) =>
+      counted(await run(queries.importLinks(type, links), true), 'linked'),
+    clearBatch: async (size) => counted(await run(queries.clearBatch(size), true), 'deleted'),
+  }
+}
+
 export async function* exportGraph(
-  run: RunQuery,
-  queries: GraphQueries,
+  pages: SnapshotPages,
   pageSize?: number,
 ): AsyncGenerator<GraphRecord> {
   const size = validBatchSize(pageSize, 'page size')
   let after = ''
   for (;;) {
-    const page = await run(queries.exportNodes(after, size), false)
-    for (const row of page) {
-      after = row.get('id') as string
-      yield { kind: 'node', id: after, props: withoutId(row.get('props') as Properties) }
+    const page = await pages.nodePage(after, size)
+    for (const node of page) {
+      after = node.id
+      yield node
     }
     if (page.length < size) break
   }
   let cursor: LinkCursor = { from: '', type: '', to: '' }
   for (;;) {
-    const page = await run(queries.exportLinks(cursor, size), false)
-    for (const row of page) {
-      cursor = {
-        from: row.get('source') as string,
-        type: row.get('relType') as string,
-        to: row.get('target') as string,
-      }
-      yield { kind: 'link', ...cursor, props: row.get('props') as Properties }
+    const page = await pages.linkPage(cursor, size)
+    for (const link of page) {
+      cursor = { from: link.from, type: link.type, to: link.to }
+      yield link
     }
     if (page.length < size) break
   }
 }
 
 export async function importGraph(
-  run: RunQuery,
-  queries: GraphQueries,
+  pages: SnapshotPages,
   records: Iterable<GraphRecord> | AsyncIterable<GraphRecord>,
   batchSize?: number,
 ): Promise<GraphCounts> {
@@ -118,18 +162,16 @@ export async function importGraph(
 
   const flushNodes = async () => {
     if (nodes.length === 0) return
-    const [row] = await run(queries.importNodes(nodes), true)
-    counts.nodes += (row?.get('imported') as number | undefined) ?? 0
+    counts.nodes += await pages.writeNodes(nodes)
     nodes = []
   }
   const flushLinks = async () => {
     await flushNodes()
     for (const [type, batch] of links) {
-      const [row] = await run(queries.importLinks(type, batch), true)
-      const linked = (row?.get('linked') as number | undefined) ?? 0
+      const linked = await pages.writeLinks(type, batch)
       if (linked < batch.length) {
-        throw new Error(
-          `neo4j: importAll: ${batch.length - linked} ${type} link(s) name a node the graph does not have (nodes must come before their links)`,
+        throw new GraphInputError(
+          `importAll: ${batch.length - linked} ${type} link(s) name a node the graph does not have (nodes must come before their links)`,
         )
       }
       counts.links += linked
@@ -149,8 +191,8 @@ export async function importGraph(
       if (++pendingLinks >= size) await flushLinks()
     } else {
       const kind = (record as { kind?: unknown }).kind
-      throw new Error(
-        `neo4j: importAll: record kind must be "node" or "link", got ${JSON.stringify(kind)}`,
+      throw new GraphInputError(
+        `importAll: record kind must be "node" or "link", got ${JSON.stringify(kind)}`,
       )
     }
   }
@@ -158,16 +200,11 @@ export async function importGraph(
   return counts
 }
 
-export async function clearGraph(
-  run: RunQuery,
-  queries: GraphQueries,
-  batchSize?: number,
-): Promise<number> {
+export async function clearGraph(pages: SnapshotPages, batchSize?: number): Promise<number> {
   const size = validBatchSize(batchSize)
   let total = 0
   for (;;) {
-    const [row] = await run(queries.clearBatch(size), true)
-    const deleted = (row?.get('deleted') as number | undefined) ?? 0
+    const deleted = await pages.clearBatch(size)
     total += deleted
     if (deleted < size) return total
   }

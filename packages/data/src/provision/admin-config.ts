@@ -40,7 +40,17 @@ export interface AdminConfig {
     /** Apps' token lifetime and renewal; default DEFAULT_QDRANT_TOKEN_POLICY (30 / 10 days). */
     tokens?: QdrantTokenPolicy
   }
-  neo4j?: { url: string; user: string; password: string; mode: Neo4jMode; appUrl?: string }
+  neo4j?: {
+    /** Bolt, as the DBMS admin: constraints (community); databases, roles, users (enterprise). */
+    url: string
+    user: string
+    password: string
+    mode: Neo4jMode
+    /** Enterprise: the Bolt URL apps use; defaults to `url`. */
+    appUrl?: string
+    /** Community: neo4j-guard as apps reach it, and the secret their tokens derive from. */
+    guard?: { url: string; secret: string }
+  }
 }
 
 export class AdminConfigError extends Error {
@@ -73,6 +83,10 @@ export function adminConfigFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()):
     const found = value(name)
     if (!found) problems.push(`${name} (or ${name}_FILE) is required when ${store} is configured`)
     return found ?? ''
+  }
+  const missing = (name: string, store: string): string => {
+    problems.push(`${name} is required when ${store} is configured`)
+    return ''
   }
   const optional = <T extends object>(entries: T): T =>
     Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as T
@@ -157,6 +171,14 @@ export function adminConfigFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()):
       password: required('NEO4J_ADMIN_PASSWORD', 'Neo4j'),
       mode: mode as Neo4jMode,
       appUrl: env.NEO4J_APP_URL,
+      // Community apps hold no Bolt credential: the guard is their only way in.
+      guard:
+        mode === 'community'
+          ? {
+              url: env.NEO4J_GUARD_URL ?? missing('NEO4J_GUARD_URL', 'Neo4j Community'),
+              secret: required('NEO4J_GUARD_SECRET', 'Neo4j Community'),
+            }
+          : undefined,
     })
   }
   if (problems.length > 0) throw new AdminConfigError(problems)

@@ -12,7 +12,8 @@ import type { AdminConfig } from './admin-config.js'
  *   REDIS_KEY_PREFIX  <app>:   (the ACL key pattern without `~` and `*`)
  *   CHROMA_URL        the chroma-guard;  CHROMA_TOKEN  the app's guard token
  *   QDRANT_URL, QDRANT_API_KEY (the app's JWT)
- *   NEO4J_URL, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE (enterprise) / NEO4J_LABEL (community)
+ *   NEO4J_LABEL; community: NEO4J_URL (neo4j-guard), NEO4J_TOKEN (the app's guard token);
+ *   enterprise: NEO4J_URL (Bolt), NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
  */
 export function appEnvPath(secretsDir: string, app: string): string {
   return join(secretsDir, 'apps', `${app}.env`)

@@ -30,7 +30,9 @@ Environment (a secret NAME may instead be read from the file NAME_FILE names):
   QDRANT_ADMIN_URL  QDRANT_API_KEY  QDRANT_APP_URL
   QDRANT_TOKEN_LIFETIME_DAYS  apps' token lifetime (default 30)
   QDRANT_TOKEN_RENEW_DAYS     renewed when fewer days are left (default 10)
-  NEO4J_ADMIN_URL  NEO4J_ADMIN_USER  NEO4J_ADMIN_PASSWORD  NEO4J_MODE (community|enterprise)  NEO4J_APP_URL
+  NEO4J_ADMIN_URL  NEO4J_ADMIN_USER  NEO4J_ADMIN_PASSWORD  NEO4J_MODE (community|enterprise)
+  NEO4J_GUARD_URL  NEO4J_GUARD_SECRET   community: neo4j-guard as apps reach it, its token secret
+  NEO4J_APP_URL                         enterprise: the Bolt URL apps use
 A store whose URL is unset is skipped; an app that needs it is then an error.
 `
 

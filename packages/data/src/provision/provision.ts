@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { appToken } from '@flotilla/chroma-guard'
 import { loadRegistry, type Registry, resourcesFor, type StoreName } from '@flotilla/stack'
-import { neo4jPrincipal, provisionNeo4j } from '../neo4j/index.js'
+import { neo4jGuardToken, neo4jPrincipal, provisionNeo4j } from '../neo4j/index.js'
 import {
   DEFAULT_QDRANT_TOKEN_POLICY,
   isQdrantTokenCurrent,
@@ -68,6 +69,12 @@ function problemsWith(
         )
       }
     }
+  }
+  const neo4j = admin.neo4j
+  if (neo4j?.mode === 'community' && !neo4j.guard && targets.some((t) => t.resources.neo4j)) {
+    problems.push(
+      'neo4j community: apps reach Neo4j only through neo4j-guard, but NEO4J_GUARD_URL / NEO4J_GUARD_SECRET are not configured',
+    )
   }
   const names = new Set(targets.map((t) => t.name))
   for (const app of rotate) {
@@ -139,9 +146,10 @@ export async function provision(
         const secret = secretsOf(target.name).redis
         return secret ? [{ target, password: secret.password }] : []
       })
-      const result = await provisionRedis(redis.client, admin.redis, plans)
-      changes.push(...result.changes)
       const aclPath = join(admin.secretsDir, 'redis', 'users.acl')
+      const recorded = await readFile(aclPath, 'utf8').catch(() => undefined)
+      const result = await provisionRedis(redis.client, admin.redis, plans, recorded)
+      changes.push(...result.changes)
       if (await writeSecretFile(aclPath, result.aclFile)) {
         changes.push({ store: 'redis', app: '*', action: 'write acl file', detail: aclPath })
       }
@@ -202,17 +210,18 @@ export async function provision(
       log(`qdrant: ${target.name}'s token ${current ? 'kept' : 'minted'}, expires ${expires}`)
     }
     if (neo4j && admin.neo4j) {
-      extra.NEO4J_URL = admin.neo4j.appUrl ?? admin.neo4j.url
       extra.NEO4J_LABEL = neo4j.label
       const own = secretsOf(target.name).neo4j
       if (admin.neo4j.mode === 'enterprise' && own) {
+        extra.NEO4J_URL = admin.neo4j.appUrl ?? admin.neo4j.url
         extra.NEO4J_USER = neo4jPrincipal(neo4j).user
         extra.NEO4J_PASSWORD = own.password
         extra.NEO4J_DATABASE = neo4j.database
-      } else {
-        // Community has no per-app users: the wrapper's label is the only fence (README).
-        extra.NEO4J_USER = admin.neo4j.user
-        extra.NEO4J_PASSWORD = admin.neo4j.password
+      } else if (admin.neo4j.guard) {
+        // Community has no per-app users and any Bolt login is an admin: apps get the
+        // guard and a token naming them, never a Bolt credential.
+        extra.NEO4J_URL = admin.neo4j.guard.url
+        extra.NEO4J_TOKEN = neo4jGuardToken(admin.neo4j.guard.secret, target.name)
       }
     }
     const env = appEnv(target, admin, secretsOf(target.name), extra)

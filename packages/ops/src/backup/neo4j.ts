@@ -22,7 +22,8 @@ export type BackupGraph = GraphSnapshots & { close(): Promise<void> }
 
 /**
  * The app's graph: label and database as resourcesFor names them (never what a credentials
- * file claims), URL and user from the credentials; mode by the same rule the app uses.
+ * file claims), the rest from the credentials by the same rule the app uses: community
+ * through neo4j-guard with the app's token, enterprise with the app's own Bolt user.
  */
 export function graphConfigFor(app: App, env: Record<string, string | undefined>): GraphConfig {
   const resources = resourcesFor(app).neo4j
@@ -37,9 +38,10 @@ export function graphConfigFor(app: App, env: Record<string, string | undefined>
       `neo4j: the credentials name label "${config.label}", but ${app.name}'s is "${resources.label}"`,
     )
   }
-  if (config.database !== undefined && config.database !== resources.database) {
+  const database = 'database' in config ? config.database : undefined
+  if (database !== undefined && database !== resources.database) {
     throw new Error(
-      `neo4j: the credentials name database "${config.database}", but ${app.name}'s is "${resources.database}"`,
+      `neo4j: the credentials name database "${database}", but ${app.name}'s is "${resources.database}"`,
     )
   }
   return config

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { appToken } from '@flotilla/chroma-guard'
+import { appDataConfigFromEnv } from '../src/clients/config.js'
+import {
+  appOfNeo4jGuardToken,
+  denyStatements,
+  GUARD_ROUTES,
+  grantStatements,
+  neo4jGuardToken,
+  neo4jPrincipal,
+} from '../src/neo4j/index.js'
+import { AdminConfigError, adminConfigFromEnv } from '../src/provision/admin-config.js'
+import { targetFor } from './qdrant-recorder.js'
+
+const SECRET = 'n'.repeat(40)
+
+describe('neo4j-guard tokens', () => {
+  test('name the app they were minted for, under the guard secret only', () => {
+    const token = neo4jGuardToken(SECRET, 'notes')
+    assert.match(token, /^notes\.[A-Za-z0-9_-]{43}$/)
+    assert.equal(appOfNeo4jGuardToken(token, SECRET), 'notes')
+    assert.equal(appOfNeo4jGuardToken(token, 'm'.repeat(40)), undefined)
+  })
+
+  test('are refused when forged, tampered, truncated or for a name the registry refuses', () => {
+    const [, signature] = neo4jGuardToken(SECRET, 'notes').split('.')
+    const forged = [
+      `kb.${signature}`,
+      `notes.${signature?.slice(0, -1)}`,
+      `notes.${signature}x`,
+      `Notes.${signature}`,
+      'notes',
+      'notes.',
+      '.',
+      '',
+      `${'a'.repeat(40)}.${signature}`,
+      `no-tes.${signature}`,
+    ]
+    for (const token of forged) assert.equal(appOfNeo4jGuardToken(token, SECRET), undefined, token)
+  })
+
+  test("a Chroma token opens nothing at the Neo4j guard (a guard's own secret)", () => {
+    const chromaSecret = 'c'.repeat(40)
+    assert.equal(appOfNeo4jGuardToken(appToken(chromaSecret, 'notes'), SECRET), undefined)
+  })
+})
+
+describe('credentials: community apps get the guard and a token, never a login', () => {
+  test('a token means the guard client; a database means enterprise Bolt', () => {
+    assert.deepEqual(
+      appDataConfigFromEnv({
+        NEO4J_URL: 'http://neo4j-guard:7475',
+        NEO4J_TOKEN: 'kb.sig',
+        NEO4J_LABEL: 'App_kb',
+      }).graph,
+      { url: 'http://neo4j-guard:7475', token: 'kb.sig', label: 'App_kb' },
+    )
+    assert.deepEqual(
+      appDataConfigFromEnv({
+        NEO4J_URL: 'bolt://neo4j:7687',
+        NEO4J_USER: 'App_kb',
+        NEO4J_PASSWORD: 'p',
+        NEO4J_DATABASE: 'app-kb',
+        NEO4J_LABEL: 'App_kb',
+      }).graph,
+      {
+        url: 'bolt://neo4j:7687',
+        user: 'App_kb',
+        password: 'p',
+        mode: 'enterprise',
+        label: 'App_kb',
+        database: 'app-kb',
+      },
+    )
+  })
+
+  test('a community login without a token is refused, not used', () => {
+    assert.throws(
+      () =>
+        appDataConfigFromEnv({
+          NEO4J_URL: 'bolt://neo4j:7687',
+          NEO4J_USER: 'neo4j',
+          NEO4J_PASSWORD: 'admin',
+          NEO4J_LABEL: 'App_kb',
+        }),
+      /NEO4J_TOKEN \(community, through neo4j-guard\) or NEO4J_DATABASE \(enterprise\)/,
+    )
+    assert.throws(
+      () => appDataConfigFromEnv({ NEO4J_URL: 'http://g', NEO4J_TOKEN: 't' }),
+      /NEO4J_LABEL is required/,
+    )
+  })
+
+  test('the provisioner needs the guard in community mode, not in enterprise', () => {
+    const base = { NEO4J_ADMIN_URL: 'bolt://neo4j:7687', NEO4J_ADMIN_PASSWORD: 'p' }
+    assert.throws(
+      () => adminConfigFromEnv(base),
+      (error: unknown) => {
+        assert.ok(error instanceof AdminConfigError)
+        assert.deepEqual(error.problems, [
+          'NEO4J_GUARD_URL is required when Neo4j Community is configured',
+          'NEO4J_GUARD_SECRET (or NEO4J_GUARD_SECRET_FILE) is required when Neo4j Community is configured',
+        ])
+        return true
+      },
+    )
+    assert.deepEqual(
+      adminConfigFromEnv({
+        ...base,
+        NEO4J_GUARD_URL: 'http://neo4j-guard:7475',
+        NEO4J_GUARD_SECRET: SECRET,
+      }).neo4j?.guard,
+      { url: 'http://neo4j-guard:7475', secret: SECRET },
+    )
+    assert.equal(adminConfigFromEnv({ ...base, NEO4J_MODE: 'enterprise' }).neo4j?.guard, undefined)
+  })
+})
+
+describe('enterprise: what an app role is denied (Neo4j 5 privilege syntax)', () => {
+  const resources = targetFor('my_notes', undefined, true).resources.neo4j
+  if (!resources) throw new Error('no neo4j resources')
+  const { role } = neo4jPrincipal(resources)
+
+  test('LOAD CSV, procedures and user-defined functions, boosted or not', () => {
+    assert.deepEqual(
+      denyStatements(role).map((s) => s.text),
+      [
+        'DENY LOAD ON ALL DATA TO `App_my_notes`',
+        'DENY EXECUTE PROCEDURE * ON DBMS TO `App_my_notes`',
+        'DENY EXECUTE BOOSTED PROCEDURE * ON DBMS TO `App_my_notes`',
+        'DENY EXECUTE USER DEFINED FUNCTION * ON DBMS TO `App_my_notes`',
+        'DENY EXECUTE BOOSTED USER DEFINED FUNCTION * ON DBMS TO `App_my_notes`',
+      ],
+    )
+  })
+
+  test('nothing granted reaches beyond the app database, and nothing executes or loads', () => {
+    const granted = grantStatements(resources.database, role).map((s) => s.text)
+    for (const text of granted) {
+      assert.match(text, /^GRANT /)
+      assert.doesNotMatch(text, /EXECUTE|LOAD|DBMS|ALL DATA|\*\s+TO/, text)
+    }
+    assert.ok(denyStatements(role).every((s) => s.text.startsWith('DENY ')))
+  })
+
+  test('a role name cannot break out of its quotes', () => {
+    assert.throws(() => denyStatements('App_a\\u0060 TO PUBLIC //'), /backslash/)
+    assert.equal(
+      denyStatements('x` TO PUBLIC //')[0]?.text,
+      'DENY LOAD ON ALL DATA TO `x`` TO PUBLIC //`',
+    )
+  })
+})
+
+describe('the guard contract', () => {
+  test('one route per AppGraph primitive, values only in bodies', () => {
+    const paths = Object.values(GUARD_ROUTES).map((r) => `${r.method} ${r.path}`)
+    assert.equal(new Set(paths).size, paths.length)
+    for (const route of Object.values(GUARD_ROUTES)) {
+      assert.match(route.path, /^\/v1(\/[a-z]+)+$/, 'fixed paths: no parameters to decode')
+      if (route.method === 'GET') assert.ok(!('body' in route), route.path)
+      else assert.ok('body' in route, route.path)
+    }
+  })
+})
