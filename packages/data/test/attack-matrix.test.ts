@@ -2,14 +2,36 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { appToken, type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
-import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
+import {
+  type ChromaServer,
+  DockerUnavailableError,
+  type Neo4jServer,
+  startChroma,
+  startNeo4j,
+} from '@flotilla/testkit'
 import { ChromaClient, type EmbeddingFunction } from 'chromadb'
 import { Redis } from 'ioredis'
+import neo4j, { type Driver } from 'neo4j-driver'
 import pg from 'pg'
+// The real guard, from its source: a package dependency would be a cycle (it depends on
+// this package); tsconfig.json's `paths` resolves its `@flotilla/data` to src/.
+import {
+  type LocalGuard as Neo4jGuard,
+  startLocalGuard as startNeo4jGuard,
+} from '../../neo4j-guard/src/local.js'
 import { appDataConfigFromEnv } from '../src/clients/config.js'
 import { type AppData, openAppData } from '../src/clients/open.js'
+import type { AppGraph } from '../src/neo4j/graph.js'
+import { labelOfApp } from '../src/neo4j/guard-api.js'
+import { neo4jGuardToken } from '../src/neo4j/token.js'
 import { provisionRepository } from '../src/provision/provision.js'
 import { appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
+import {
+  graphAttempts,
+  graphChecksum,
+  graphPositiveControl,
+  seedGraphOfB,
+} from './neo4j-attacks.js'
 
 const chroma: ChromaServer | undefined = await startChroma().catch((error: unknown) => {
   if (!(error instanceof DockerUnavailableError)) throw error
@@ -17,11 +39,15 @@ const chroma: ChromaServer | undefined = await startChroma().catch((error: unkno
   return undefined
 })
 
+// No skip for Neo4j: when it cannot start, this file fails.
+const neo4jServer: Neo4jServer | undefined = chroma ? await startNeo4j() : undefined
+
 const SECRET = 'guard-secret-for-attack-matrix-0123456789'
 const ADMIN = 'admin-token-for-attack-matrix-0123456789'
+const NEO4J_SECRET = 'neo4j-guard-secret-for-attack-matrix-0123'
 const A = 'atk_a'
 const B = 'atk_b'
-const stores = { postgres: true, redis: true, chroma: ['memories'] }
+const stores = { postgres: true, redis: true, chroma: ['memories'], neo4j: true }
 
 /** Deterministic 3-d vectors from a hash of the text: no embedding model needed. */
 const tinyEmbeddings: EmbeddingFunction = {
@@ -41,12 +67,17 @@ interface Attempt {
   leaks?: (result: unknown) => boolean
 }
 
+/** A guard that answered with a server error did not refuse: it failed (neo4j-attacks.ts). */
+const SERVER_ERROR = /^SERVER ERROR|outside the error shape/
+
 describe('attack matrix: app A against app B on real servers', {
   skip: !chroma && 'Docker is not available',
 }, () => {
   let servers: Servers
   let guard: LocalGuard | undefined
   let guardUrl = ''
+  let neo4jGuard: Neo4jGuard | undefined
+  let neo4jAdmin: Driver
   let envA: Record<string, string>
   let envB: Record<string, string>
   let dataA: AppData
@@ -124,7 +155,15 @@ describe('attack matrix: app A against app B on real servers', {
     })
     const records = await collection?.get({ include: ['documents', 'metadatas', 'embeddings'] })
     const collections = (await dataB.chroma?.listCollections())?.map((c) => c.name).sort()
-    return sha({ rows, keys, dumps: dumps.map((d) => d?.toString('base64')), records, collections })
+    const graph = await graphChecksum(neo4jAdmin, labelOfApp(A), labelOfApp(B))
+    return sha({
+      rows,
+      keys,
+      dumps: dumps.map((d) => d?.toString('base64')),
+      records,
+      collections,
+      graph,
+    })
   }
 
   before(async () => {
@@ -136,6 +175,22 @@ describe('attack matrix: app A against app B on real servers', {
     })
     guardUrl = guard.url
     servers.admin.chroma = { url: guardUrl, adminToken: ADMIN, secret: SECRET }
+    const bolt = neo4jServer as Neo4jServer
+    neo4jGuard = await startNeo4jGuard({
+      boltUrl: bolt.url,
+      user: bolt.user,
+      password: bolt.password,
+      secret: NEO4J_SECRET,
+      bodyLimitBytes: 1024 * 1024,
+    })
+    servers.admin.neo4j = {
+      url: bolt.url,
+      user: bolt.user,
+      password: bolt.password,
+      mode: 'community',
+      guard: { url: neo4jGuard.url, secret: NEO4J_SECRET },
+    }
+    neo4jAdmin = neo4j.driver(bolt.url, neo4j.auth.basic(bolt.user, bolt.password))
 
     const root = await makeRepo([
       { name: A, stores, redisDb: 3 },
@@ -154,6 +209,12 @@ describe('attack matrix: app A against app B on real servers', {
     envA = await appEnvOf(servers.admin, A)
     envB = await appEnvOf(servers.admin, B)
     assert.equal(envA.CHROMA_TOKEN, appToken(SECRET, A))
+    assert.equal(envA.NEO4J_TOKEN, neo4jGuardToken(NEO4J_SECRET, A))
+    assert.equal(envA.NEO4J_URL, neo4jGuard.url)
+    for (const name of ['NEO4J_USER', 'NEO4J_PASSWORD', 'NEO4J_DATABASE']) {
+      assert.equal(envA[name], undefined, `community credentials hold no ${name}`)
+    }
+    assert.ok(!Object.values(envA).includes(bolt.password), 'the Neo4j password is nowhere')
     dataA = await openAppData(A, appDataConfigFromEnv(envA))
     dataB = await openAppData(B, appDataConfigFromEnv(envB))
 
@@ -171,6 +232,10 @@ describe('attack matrix: app A against app B on real servers', {
     })
     await collection?.add({ ids: ['m1', 'm2'], documents: ['b remembers', 'b secret'] })
     bCollectionId = collection?.id ?? ''
+    await seedGraphOfB(dataB.graph as AppGraph)
+    await dataA.graph?.upsertNode('a1', { owner: 'a' })
+    await dataA.graph?.upsertNode('a2', { owner: 'a' })
+    await dataA.graph?.link('a1', 'a2', 'LINKS')
     bSubscriber = rawRedis(envB.REDIS_URL as string)
     await bSubscriber.connect()
     await bSubscriber.subscribe(`${B}:events`)
@@ -189,7 +254,13 @@ describe('attack matrix: app A against app B on real servers', {
     await dataA?.close()
     await dataB?.close()
     await guard?.close()
-    await Promise.all([servers?.stop(), chroma?.stop()])
+    await neo4jGuard?.close()
+    for (const app of [A, B]) {
+      await neo4jAdmin?.executeQuery(`MATCH (n:${labelOfApp(app)}) DETACH DELETE n`)
+      await neo4jAdmin?.executeQuery(`DROP CONSTRAINT ${labelOfApp(app)}_id_unique IF EXISTS`)
+    }
+    await neo4jAdmin?.close()
+    await Promise.all([servers?.stop(), chroma?.stop(), neo4jServer?.stop()])
   })
 
   test('every cross-tenant attempt fails and B is unchanged', async () => {
@@ -546,6 +617,20 @@ describe('attack matrix: app A against app B on real servers', {
         what: 'no token',
         run: () => chromaCall('GET', `${bTenant}/collections`, undefined),
       },
+      // Neo4j through neo4j-guard (and Bolt, for which A holds no credential)
+      ...graphAttempts({
+        guardUrl: neo4jGuard?.url ?? '',
+        boltUrl: servers.admin.neo4j?.url ?? '',
+        graphA: dataA.graph as AppGraph,
+        tokenA: envA.NEO4J_TOKEN as string,
+        tokenB: envB.NEO4J_TOKEN as string,
+        labelA: labelOfApp(A),
+        labelB: labelOfApp(B),
+        app: { a: A, b: B },
+        tokenBOtherSecret: appToken(SECRET, B),
+        admin: neo4jAdmin,
+        adminPassword: servers.admin.neo4j?.password ?? '',
+      }),
     ]
 
     const outcomes: string[] = []
@@ -553,18 +638,28 @@ describe('attack matrix: app A against app B on real servers', {
     let leaked = 0
     for (const attempt of attempts) {
       let verdict: string
+      let outcome: { result: unknown } | { error: string }
       try {
-        const result = await attempt.run()
-        if (attempt.leaks && !attempt.leaks(result)) {
+        outcome = { result: await attempt.run() }
+      } catch (error) {
+        outcome = { error: (error as Error).message.split('\n')[0]?.slice(0, 80) ?? '' }
+      }
+      if ('error' in outcome) {
+        if (SERVER_ERROR.test(outcome.error)) {
+          verdict = `FAILED (not a refusal): ${outcome.error}`
+        } else {
           refused++
-          verdict = `no effect on B: ${JSON.stringify(result).slice(0, 60)}`
+          verdict = `refused: ${outcome.error}`
+        }
+      } else {
+        const shown = JSON.stringify(outcome.result ?? null)
+        if (attempt.leaks && !attempt.leaks(outcome.result)) {
+          refused++
+          verdict = `no effect on B: ${shown.slice(0, 60)}`
         } else {
           leaked++
-          verdict = `LEAKED: ${JSON.stringify(result).slice(0, 80)}`
+          verdict = `LEAKED: ${shown.slice(0, 80)}`
         }
-      } catch (error) {
-        refused++
-        verdict = `refused: ${(error as Error).message.split('\n')[0]?.slice(0, 80)}`
       }
       outcomes.push(`  ${attempt.store.padEnd(8)} ${attempt.what.padEnd(48)} ${verdict}`)
     }
@@ -623,6 +718,8 @@ describe('attack matrix: app A against app B on real servers', {
     )
     await dataA.chroma?.deleteCollection({ name: 'memories' })
     assert.equal(await dataA.chroma?.countCollections(), 0)
+
+    await graphPositiveControl(dataA.graph as AppGraph, neo4jAdmin, labelOfApp(A))
   })
 
   async function withConnection(
