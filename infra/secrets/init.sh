@@ -10,7 +10,7 @@ umask 077
 admin=/run/flotilla/admin
 acl=/run/flotilla/redis-acl
 
-# uids of the official images: postgres 999, redis 999, neo4j 7474, node 1000 (chroma-guard).
+# uids of the official images: postgres 999, redis 999, neo4j 7474, node 1000 (both guards).
 POSTGRES_UID=999
 REDIS_UID=999
 NEO4J_UID=7474
@@ -43,6 +43,7 @@ secret qdrant_api_key "${QDRANT_API_KEY:-}" 0
 secret chroma_guard_secret "${CHROMA_GUARD_SECRET:-}" 0
 secret chroma_admin_token "${CHROMA_ADMIN_TOKEN:-}" 0
 secret neo4j_password "${NEO4J_PASSWORD:-}" 0
+secret neo4j_guard_secret "${NEO4J_GUARD_SECRET:-}" 0
 
 # Derived files in the formats their consumers read.
 printf 'postgres://postgres:%s@postgres:5432/postgres' "$(cat "$admin/postgres_password")" >"$admin/postgres_admin_url"
@@ -54,6 +55,12 @@ chown "$NEO4J_UID:0" "$admin/neo4j_auth" && chmod 0440 "$admin/neo4j_auth"
   printf 'CHROMA_ADMIN_TOKEN=%s\n' "$(cat "$admin/chroma_admin_token")"
 } >"$admin/chroma-guard.env"
 chown "$GUARD_UID:0" "$admin/chroma-guard.env" && chmod 0440 "$admin/chroma-guard.env"
+# neo4j-guard holds the only Neo4j login any service besides the provisioner gets.
+{
+  printf 'NEO4J_PASSWORD=%s\n' "$(cat "$admin/neo4j_password")"
+  printf 'NEO4J_GUARD_SECRET=%s\n' "$(cat "$admin/neo4j_guard_secret")"
+} >"$admin/neo4j-guard.env"
+chown "$GUARD_UID:0" "$admin/neo4j-guard.env" && chmod 0440 "$admin/neo4j-guard.env"
 
 # Redis ACL file: the default user off, the provisioner's admin, a health user that may only
 # PING. App users below them are the provisioner's (ACL SETUSER + ACL SAVE) and are kept.

@@ -97,6 +97,7 @@ function storeServices(app: App): string[] {
     ...(redis ? ['redis'] : []),
     ...(qdrant ? ['qdrant'] : []),
     ...(chroma ? ['chroma-guard'] : []),
-    ...(neo4j ? ['neo4j'] : []),
+    // Community apps reach Neo4j only through its guard (Neo4j sits on neo4j_backend).
+    ...(neo4j ? ['neo4j-guard'] : []),
   ]
 }
