@@ -1,4 +1,4 @@
-import type { Registry } from '@flotilla/stack'
+import { parseMemory, type Registry } from '@flotilla/stack'
 import { type Fleet, SHARED_SERVICES } from '../src/fleet.js'
 
 /** Every registered app at its compose hostname (the app's name), plus the shared services. */
@@ -10,6 +10,7 @@ export function fleetFromRegistry(registry: Pick<Registry, 'apps'>): Fleet {
       route: app.route,
       port: app.port,
       profile: app.profile,
+      memoryLimitBytes: parseMemory(app.resources.memory),
       url: `http://${app.name}:${app.port}`,
     })),
     services: [...SHARED_SERVICES],

@@ -1,36 +1,183 @@
 import { readFile } from 'node:fs/promises'
+import { freemem, totalmem } from 'node:os'
+import { AppError } from '@flotilla/service'
 import type { FastifyInstance } from 'fastify'
+import { readBackupTimes } from './alerts/backups.js'
+import { type LoadedAlerts, loadAlerts } from './alerts/config.js'
+import { AlertEngine } from './alerts/engine.js'
+import { Notifier } from './alerts/notify.js'
+import { conditions } from './alerts/rules.js'
 import type { StatusConfig } from './config.js'
 import { readFleet } from './fleet.js'
+import { HistoryStore, HistoryUnavailableError, WINDOWS } from './history/store.js'
+import type { History, Window } from './history/types.js'
 import { FleetMonitor } from './monitor.js'
 import { RENDER_SCRIPT_PATH, renderPage } from './page/page.js'
+import type { StatusReport } from './report.js'
+import { registerApiRoutes } from './routes.js'
 
-/** The status app: probes the fleet in the background and serves the page and its JSON. */
+/** How long the first render waits for the charts before sending the page without them. */
+const PAGE_HISTORY_WAIT_MS = 1_000
+
+/**
+ * The status app: probes the fleet in the background, keeps its history, raises alerts and
+ * serves the page and its JSON.
+ */
 export async function statusApp(app: FastifyInstance, config: StatusConfig): Promise<void> {
   const fleet = await readFleet(config.FLEET_FILE)
+  const alerts = await loadAlerts(config.ALERTS_FILE)
   const renderer = await readFile(new URL('./page/render.js', import.meta.url), 'utf8')
+  const history = new HistoryStore({
+    databaseUrl: config.DATABASE_URL,
+    retentionHours: config.HISTORY_RETENTION_HOURS,
+    reconnectMs: config.HISTORY_RECONNECT_MS,
+    log: app.log,
+  })
+  const notifier = new Notifier(alerts.webhooks, (webhook, error) =>
+    // The URL is a secret: only the webhook's name is logged.
+    app.log.error({ webhook, reason: String(error) }, 'alert webhook failed'),
+  )
+  const engine = new AlertEngine({
+    reminderMs: alerts.config.reminderMinutes * 60_000,
+    send: (notice) => {
+      app.log.warn({ notice }, `alert ${notice.kind}: ${notice.target} ${notice.rule}`)
+      notifier.send(notice)
+    },
+  })
+  const report = (): StatusReport => ({
+    ...monitor.report(),
+    machine: { memoryTotalBytes: totalmem(), memoryAvailableBytes: freemem() },
+    historyAvailable: history.available,
+    alerts: engine.active(),
+  })
   const monitor = new FleetMonitor({
     fleet,
     intervalMs: config.POLL_INTERVAL_MS,
     timeoutMs: config.PROBE_TIMEOUT_MS,
     windowMs: config.METRICS_WINDOW_MS,
     onError: (error) => app.log.error({ err: error }, 'fleet poll failed'),
+    onRound: async (round) => {
+      // Not awaited: a slow or absent database must not delay probes or alerts.
+      void history.record(round)
+      cachedHistory.clear()
+      const backups = await watchedBackups(config.BACKUPS_DIR, (error) =>
+        app.log.warn({ err: error }, 'cannot read the backups folder'),
+      )
+      engine.evaluate(conditions(alerts.config, report(), backups, round.at), round.at)
+    },
   })
-  app.addHook('onReady', async () => monitor.start())
-  app.addHook('onClose', async () => monitor.stop())
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(renderPage(monitor.report())),
+  // Every viewer's page asks for the same charts each round: read them once per round.
+  const cachedHistory = new Map<Window, Promise<History>>()
+  const readHistory = (window: Window, target: string | null): Promise<History> => {
+    const read = async () => {
+      const to = new Date()
+      return {
+        window,
+        from: new Date(to.getTime() - WINDOWS[window].ms).toISOString(),
+        to: to.toISOString(),
+        bucketSeconds: WINDOWS[window].bucketSeconds,
+        series: await history.read(window, target, to),
+      }
+    }
+    if (target !== null) return read()
+    let cached = cachedHistory.get(window)
+    if (!cached) {
+      cached = read()
+      cached.catch(() => cachedHistory.delete(window))
+      cachedHistory.set(window, cached)
+    }
+    return cached
+  }
+
+  app.readiness.add(history.readiness)
+  app.addHook('onReady', async () => {
+    history.start()
+    monitor.start()
+  })
+  app.addHook('onClose', async () => {
+    await monitor.stop()
+    await notifier.drain()
+    await history.close()
+  })
+
+  app.get(
+    '/',
+    {
+      schema: {
+        hide: true,
+        querystring: {
+          type: 'object',
+          properties: { window: { type: 'string', enum: Object.keys(WINDOWS) } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const window = (request.query as { window?: Window }).window ?? '1h'
+      const charts = await Promise.race([
+        readHistory(window, null).catch(() => null),
+        new Promise<null>((resolve) =>
+          setTimeout(() => resolve(null), PAGE_HISTORY_WAIT_MS).unref(),
+        ),
+      ])
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(renderPage(report(), charts, window))
+    },
   )
   app.get(RENDER_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(renderer),
   )
-  app.get(
-    '/api/status',
-    { schema: { summary: 'Health and key metrics of every app and shared service' } },
-    async (_request, reply) => reply.header('cache-control', 'no-store').send(monitor.report()),
-  )
+  const targets = new Set([
+    ...fleet.apps.map((target) => target.name),
+    ...fleet.services.map((target) => target.name),
+  ])
+  registerApiRoutes(app, {
+    report,
+    history: async (window, target) => {
+      if (target !== null && !targets.has(target)) {
+        throw new AppError(404, 'UNKNOWN_SERVICE', `no app or shared service is named ${target}`)
+      }
+      try {
+        return await readHistory(window, target)
+      } catch (error) {
+        if (error instanceof HistoryUnavailableError) {
+          throw new AppError(503, 'HISTORY_UNAVAILABLE', error.message, { 'retry-after': '5' })
+        }
+        throw error
+      }
+    },
+    alerts: () => alertsView(alerts, engine, config.BACKUPS_DIR),
+  })
+}
+
+async function watchedBackups(
+  dir: string | undefined,
+  onError: (error: unknown) => void,
+): Promise<Map<string, Date | null> | null> {
+  if (dir === undefined) return null
+  try {
+    return await readBackupTimes(dir)
+  } catch (error) {
+    onError(error)
+    return null
+  }
+}
+
+function alertsView(alerts: LoadedAlerts, engine: AlertEngine, backupsDir: string | undefined) {
+  return {
+    active: engine.active(),
+    recent: engine.recent(),
+    rules: alerts.config.rules,
+    overrides: alerts.config.overrides,
+    reminderMinutes: alerts.config.reminderMinutes,
+    backupsWatched: backupsDir !== undefined,
+    webhooks: alerts.webhooks.map(({ name, format, urlEnv, url }) => ({
+      name,
+      format,
+      urlEnv,
+      configured: url !== null,
+    })),
+  }
 }

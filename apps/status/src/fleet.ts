@@ -11,6 +11,8 @@ export const FleetAppSchema = Type.Object(
     route: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     profile: Type.Union([Type.String(), Type.Null()]),
+    /** The container's memory limit from the registry: what its memory is measured against. */
+    memoryLimitBytes: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
     /** Internal base URL: /readyz, /metrics and /docs/json are read under it. */
     url: Type.String({ pattern: '^https?://[^/?#]+/?$' }),
   },

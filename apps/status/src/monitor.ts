@@ -1,7 +1,8 @@
 import { probeApp, readVersion } from './app-probe.js'
 import type { Fleet, FleetApp, FleetService } from './fleet.js'
+import type { Round, TargetSample } from './history/store.js'
 import { failureReason, probeService } from './probes.js'
-import type { AppStatus, ServiceStatus, StatusReport } from './report.js'
+import type { AppStatus, ServiceStatus } from './report.js'
 import { type TimedSample, windowStats } from './window.js'
 
 export interface MonitorOptions {
@@ -11,6 +12,16 @@ export interface MonitorOptions {
   /** Rate and p95 are taken over about this much recent time. */
   windowMs: number
   onError?: (error: unknown) => void
+  /** Receives every finished round (history, alerts); awaited before the next is scheduled. */
+  onRound?: (round: Round) => Promise<void>
+}
+
+/** What a round knows of the fleet; the app adds history and alerts to make a StatusReport. */
+export interface FleetSnapshot {
+  generatedAt: string
+  pollIntervalMs: number
+  apps: AppStatus[]
+  services: ServiceStatus[]
 }
 
 interface AppState {
@@ -18,6 +29,9 @@ interface AppState {
   status: AppStatus
   /** Scrapes of the current process, oldest first, spanning about one window. */
   samples: TimedSample[]
+  /** The process start time last seen, kept while the app is down to count restarts. */
+  startTime: number | null
+  restartedThisRound: boolean
 }
 
 /**
@@ -39,6 +53,8 @@ export class FleetMonitor {
       target,
       status: initialAppStatus(target),
       samples: [],
+      startTime: null,
+      restartedThisRound: false,
     }))
     this.#services = options.fleet.services.map(initialServiceStatus)
   }
@@ -55,7 +71,7 @@ export class FleetMonitor {
     await this.#round
   }
 
-  report(): StatusReport {
+  report(): FleetSnapshot {
     return {
       generatedAt: this.#generatedAt,
       pollIntervalMs: this.#options.intervalMs,
@@ -71,7 +87,39 @@ export class FleetMonitor {
       Promise.all(this.#options.fleet.services.map((service) => this.#pollService(service))),
     ])
     this.#services = services
-    this.#generatedAt = new Date().toISOString()
+    const at = new Date()
+    this.#generatedAt = at.toISOString()
+    await this.#options.onRound?.({ at, samples: this.#roundSamples() })
+  }
+
+  #roundSamples(): TargetSample[] {
+    const apps = this.#apps.map(({ status, restartedThisRound }) => ({
+      target: status.name,
+      status: status.status === 'unknown' ? ('down' as const) : status.status,
+      detail: status.detail,
+      requestsPerSecond: status.requestsPerSecond,
+      p50Ms: status.p50Ms,
+      p95Ms: status.p95Ms,
+      serverErrorRatio: status.serverErrorRatio,
+      memoryBytes: status.memoryBytes,
+      memoryLimitBytes: status.memoryLimitBytes,
+      restarts: restartedThisRound ? 1 : 0,
+      latencyMs: null,
+    }))
+    const services = this.#services.map((status) => ({
+      target: status.name,
+      status: status.status === 'unknown' ? ('down' as const) : status.status,
+      detail: status.detail,
+      requestsPerSecond: null,
+      p50Ms: null,
+      p95Ms: null,
+      serverErrorRatio: null,
+      memoryBytes: null,
+      memoryLimitBytes: null,
+      restarts: 0,
+      latencyMs: status.latencyMs,
+    }))
+    return [...apps, ...services]
   }
 
   #schedule(delayMs: number): void {
@@ -90,6 +138,7 @@ export class FleetMonitor {
     const probe = await probeApp(app.target.url, timeoutMs)
     const now = Date.now()
     const checkedAt = new Date(now).toISOString()
+    app.restartedThisRound = false
     if (probe.metrics === null) {
       app.samples = []
       app.status = {
@@ -102,6 +151,10 @@ export class FleetMonitor {
       return
     }
     const sample = { at: now, sample: probe.metrics }
+    const startTime = sample.sample.startTimeSeconds
+    app.restartedThisRound =
+      startTime !== null && app.startTime !== null && startTime !== app.startTime
+    app.startTime = startTime ?? app.startTime
     const restarted = app.samples.at(-1)?.sample.startTimeSeconds !== sample.sample.startTimeSeconds
     app.samples = restarted ? [sample] : [...app.samples, sample]
     while (app.samples.length > 2 && (app.samples[1]?.at ?? now) <= now - windowMs) {
@@ -110,13 +163,12 @@ export class FleetMonitor {
     const oldest = app.samples[0] ?? sample
     const stats =
       oldest === sample
-        ? { requestsPerSecond: null, p95Seconds: null }
+        ? { requestsPerSecond: null, p50Seconds: null, p95Seconds: null, serverErrorRatio: null }
         : windowStats(oldest, sample)
     const version =
       restarted || app.status.version === null
         ? await readVersion(app.target.url, timeoutMs)
         : app.status.version
-    const startTime = sample.sample.startTimeSeconds
     app.status = {
       ...initialAppStatus(app.target),
       status: probe.status,
@@ -124,7 +176,9 @@ export class FleetMonitor {
       version,
       uptimeSeconds: startTime === null ? null : Math.max(0, Math.round(now / 1000 - startTime)),
       requestsPerSecond: stats.requestsPerSecond,
+      p50Ms: stats.p50Seconds === null ? null : stats.p50Seconds * 1000,
       p95Ms: stats.p95Seconds === null ? null : stats.p95Seconds * 1000,
+      serverErrorRatio: stats.serverErrorRatio,
       memoryBytes: sample.sample.residentMemoryBytes,
       checkedAt,
     }
@@ -156,8 +210,11 @@ function initialAppStatus(target: FleetApp): AppStatus {
     version: null,
     uptimeSeconds: null,
     requestsPerSecond: null,
+    p50Ms: null,
     p95Ms: null,
+    serverErrorRatio: null,
     memoryBytes: null,
+    memoryLimitBytes: target.memoryLimitBytes,
     checkedAt: null,
   }
 }

@@ -10,8 +10,11 @@ export interface Bucket {
 export interface MetricsSample {
   startTimeSeconds: number | null
   residentMemoryBytes: number | null
-  /** Requests to the app's own routes; health, metrics and docs probes are left out. */
-  requests: { count: number; buckets: Bucket[] }
+  /**
+   * Requests to the app's own routes; health, metrics and docs probes are left out.
+   * `serverErrors` counts those answered 5xx.
+   */
+  requests: { count: number; serverErrors: number; buckets: Bucket[] }
 }
 
 /** Routes hit by this page, Docker healthchecks and scrapers rather than by users. */
@@ -29,11 +32,13 @@ export function parseMetrics(text: string): MetricsSample {
   const first = (name: string) => samples.find((sample) => sample.name === name)?.value ?? null
   const userSamples = (name: string) =>
     samples.filter((sample) => sample.name === name && !PROBE_ROUTES.has(sample.labels.route ?? ''))
+  const counts = userSamples(`${DURATION}_count`)
   return {
     startTimeSeconds: first('process_start_time_seconds'),
     residentMemoryBytes: first('process_resident_memory_bytes'),
     requests: {
-      count: sum(userSamples(`${DURATION}_count`)),
+      count: sum(counts),
+      serverErrors: sum(counts.filter((sample) => sample.labels.status_code?.startsWith('5'))),
       buckets: mergeBuckets(userSamples(`${DURATION}_bucket`)),
     },
   }

@@ -1,3 +1,5 @@
+import type { ActiveAlert } from './alerts/engine.js'
+
 /** `unknown` until the first probe of a target has finished. */
 export type Health = 'up' | 'degraded' | 'down' | 'unknown'
 
@@ -13,8 +15,13 @@ export interface AppStatus {
   uptimeSeconds: number | null
   /** Over the metrics window; probes of /healthz, /readyz, /metrics and /docs/json excluded. */
   requestsPerSecond: number | null
+  p50Ms: number | null
   p95Ms: number | null
+  /** Share of the window's requests answered 5xx (0…1). */
+  serverErrorRatio: number | null
   memoryBytes: number | null
+  /** The container's limit from the registry. */
+  memoryLimitBytes: number | null
   checkedAt: string | null
 }
 
@@ -34,4 +41,10 @@ export interface StatusReport {
   pollIntervalMs: number
   apps: AppStatus[]
   services: ServiceStatus[]
+  /** The host's memory as this container sees /proc/meminfo (Docker does not virtualise it). */
+  machine: { memoryTotalBytes: number; memoryAvailableBytes: number }
+  /** False while the history database cannot be reached: charts pause, the rest is live. */
+  historyAvailable: boolean
+  /** Alerts firing now (the page is one of the places they are sent). */
+  alerts: ActiveAlert[]
 }

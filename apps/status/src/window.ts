@@ -8,7 +8,17 @@ export interface TimedSample {
 
 export interface WindowStats {
   requestsPerSecond: number | null
+  p50Seconds: number | null
   p95Seconds: number | null
+  /** Share of the window's requests answered 5xx (0…1); null without requests. */
+  serverErrorRatio: number | null
+}
+
+const NO_STATS: WindowStats = {
+  requestsPerSecond: null,
+  p50Seconds: null,
+  p95Seconds: null,
+  serverErrorRatio: null,
 }
 
 /**
@@ -21,12 +31,15 @@ export function windowStats(older: TimedSample, newer: TimedSample): WindowStats
   const restarted =
     older.sample.startTimeSeconds !== newer.sample.startTimeSeconds ||
     newer.sample.requests.count < older.sample.requests.count
-  if (seconds <= 0 || restarted) return { requestsPerSecond: null, p95Seconds: null }
+  if (seconds <= 0 || restarted) return NO_STATS
   const requests = newer.sample.requests.count - older.sample.requests.count
+  const serverErrors = newer.sample.requests.serverErrors - older.sample.requests.serverErrors
   const buckets = bucketDelta(older.sample.requests.buckets, newer.sample.requests.buckets)
   return {
     requestsPerSecond: requests / seconds,
+    p50Seconds: histogramQuantile(0.5, buckets),
     p95Seconds: histogramQuantile(0.95, buckets),
+    serverErrorRatio: requests > 0 ? Math.max(0, serverErrors) / requests : null,
   }
 }
 

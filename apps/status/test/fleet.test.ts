@@ -25,6 +25,7 @@ describe('fleetFromRegistry over the real registry', () => {
       route: '/',
       port: 3000,
       profile: null,
+      memoryLimitBytes: 128 * 1024 ** 2,
       url: 'http://status:3000',
     })
     assert.deepEqual(
@@ -49,6 +50,7 @@ describe('readFleet', () => {
         route: '/notes/',
         port: 3001,
         profile: null,
+        memoryLimitBytes: 192 * 1024 ** 2,
         url: 'http://notes:3001',
       },
     ],

@@ -68,7 +68,12 @@ describe('metrics of a real @flotilla/service', () => {
     const sample = (await scrape(member)).sample
     const restarted = { ...sample, startTimeSeconds: (sample.startTimeSeconds ?? 0) + 60 }
     const stats = windowStats({ at: 0, sample }, { at: 5000, sample: restarted })
-    assert.deepEqual(stats, { requestsPerSecond: null, p95Seconds: null })
+    assert.deepEqual(stats, {
+      requestsPerSecond: null,
+      p50Seconds: null,
+      p95Seconds: null,
+      serverErrorRatio: null,
+    })
   })
 })
 
@@ -89,7 +94,7 @@ describe('parseMetrics on bad input', () => {
     assert.deepEqual(sample, {
       startTimeSeconds: null,
       residentMemoryBytes: null,
-      requests: { count: 0, buckets: [] },
+      requests: { count: 0, serverErrors: 0, buckets: [] },
     })
   })
 })

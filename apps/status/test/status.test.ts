@@ -53,8 +53,8 @@ describe('status app against a fleet of real services', () => {
   it('shows every member up with version, uptime and memory', async () => {
     const r = await waitFor(
       () => report(status),
-      (r) => r.apps.every((app) => app.status === 'up'),
-      'both apps up',
+      (r) => r.apps.every((app) => app.status === 'up' && app.version !== null),
+      'both apps up, versions read',
     )
     const alphaStatus = appNamed('alpha')(r)
     assert.equal(alphaStatus?.version, '2.0.1')
