@@ -1,11 +1,22 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
-import { homedir } from 'node:os'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { findFreePort, LOOPBACK } from './free-port.js'
+import { generatePassword } from './secrets.js'
+import { ServiceProcess } from './service-process.js'
 
 const run = promisify(execFile)
 
@@ -14,10 +25,88 @@ const SOURCE_DIR = fileURLToPath(new URL('../neo4j/', import.meta.url))
 const POM = join(SOURCE_DIR, 'pom.xml')
 const LAUNCHER = join(SOURCE_DIR, 'Launcher.java')
 const INSTALL_HINT = 'install a JDK 17 and Maven (`apt-get install openjdk-17-jdk-headless maven`)'
+const ARG_FILE = 'java.args'
+const CLASS_ARCHIVE = 'neo4j.jsa'
+const TRAINING_TIMEOUT_MS = 300_000
+
+/** Small, for a machine whose 2 cores and memory every engineer's tests share. */
+const JVM_OPTIONS = [
+  '-Xms64m',
+  '-Xmx512m',
+  '-XX:+UseSerialGC',
+  // The C1 compiler alone: a test server lives for minutes, and C2 would spend a core on it.
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+ExitOnOutOfMemoryError',
+  // What Neo4j's own scripts open, so its page cache does not fall back to slower paths.
+  '--add-opens=java.base/java.nio=ALL-UNNAMED',
+  '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-opens=java.base/java.io=ALL-UNNAMED',
+  '-Dfile.encoding=UTF-8',
+]
 
 export interface Neo4jRuntime {
-  /** A java argument file holding `-cp <classes:jars>`, so `ps` shows no 200-jar classpath. */
+  /** A java argument file holding `-cp <launcher.jar:jars>`, so `ps` shows no 200-jar classpath. */
   argFile: string
+  /** Class data archived by a training run: starts load Neo4j's classes from it. */
+  classArchive: string
+}
+
+export function neo4jConfig(port: number): string {
+  const address = `${LOOPBACK}:${port}`
+  return [
+    'server.bolt.enabled=true',
+    `server.bolt.listen_address=${address}`,
+    `server.bolt.advertised_address=${address}`,
+    'server.bolt.tls_level=DISABLED',
+    'server.http.enabled=false',
+    'server.https.enabled=false',
+    'dbms.security.auth_enabled=true',
+    'server.memory.pagecache.size=64m',
+    'db.memory.transaction.total.max=256m',
+    // Throwaway data: no preallocated 256 MiB transaction log files.
+    'db.tx_log.preallocate=false',
+    'dbms.usage_report.enabled=false',
+    '',
+  ].join('\n')
+}
+
+/** A fresh NEO4J_HOME: config for `port`, and the password the launcher reads and deletes. */
+export function createNeo4jHome(port: number, password: string): string {
+  const home = mkdtempSync(join(tmpdir(), 'flotilla-testkit-neo4j-'))
+  mkdirSync(join(home, 'conf'))
+  writeFileSync(join(home, 'conf', 'neo4j.conf'), neo4jConfig(port), { mode: 0o600 })
+  // Through a file the launcher deletes on reading: a command line is visible in `ps`.
+  writeFileSync(join(home, 'initial-password'), password, { mode: 0o600 })
+  return home
+}
+
+/** The launcher on `home`, as a ServiceProcess that never outlives us nor leaves `home`. */
+export function launchNeo4j(
+  runtime: Neo4jRuntime,
+  home: string,
+  extra: { jvm?: string[]; args?: string[] } = {},
+): ServiceProcess {
+  // A missing or stale archive only costs speed: the JVM then loads classes from the jars.
+  const archive = existsSync(runtime.classArchive)
+    ? [`-XX:SharedArchiveFile=${runtime.classArchive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off']
+    : []
+  return new ServiceProcess({
+    command: 'java',
+    args: [
+      ...JVM_OPTIONS,
+      ...archive,
+      ...(extra.jvm ?? []),
+      `@${runtime.argFile}`,
+      'Launcher',
+      home,
+      ...(extra.args ?? []),
+    ],
+    tempDir: home,
+    logFile: join(home, 'neo4j.log'),
+    // Throwaway data: a clean shutdown (checkpoints, index flushes) takes seconds and keeps nothing.
+    stopSignal: 'SIGKILL',
+    env: { PATH: process.env.PATH, LC_ALL: 'C', JAVA_HOME: process.env.JAVA_HOME },
+  })
 }
 
 function cacheRoot(): string {
@@ -31,36 +120,38 @@ function runtimeDir(): string {
   return join(cacheRoot(), `neo4j-${hash.digest('hex').slice(0, 16)}`)
 }
 
-function classpathOf(argFile: string): string[] {
-  const text = readFileSync(argFile, 'utf8')
-  return /^-cp "(.*)"$/m.exec(text)?.[1]?.split(':') ?? []
+function runtimeIn(dir: string): Neo4jRuntime {
+  return { argFile: join(dir, ARG_FILE), classArchive: join(dir, CLASS_ARCHIVE) }
 }
 
 /** Every jar still in ~/.m2: a cleaned Maven cache means resolving again. */
 function isComplete(dir: string): boolean {
-  const argFile = join(dir, 'java.args')
+  const argFile = join(dir, ARG_FILE)
   if (!existsSync(argFile)) return false
-  const entries = classpathOf(argFile)
-  return entries.length > 1 && entries.every((entry) => existsSync(entry))
+  const classpath = /^-cp "(.*)"$/m.exec(readFileSync(argFile, 'utf8'))?.[1]?.split(':') ?? []
+  return classpath.length > 1 && classpath.every((entry) => existsSync(entry))
 }
 
-async function tool(command: string, args: string[], what: string): Promise<string> {
+async function tool(command: string, args: string[], what: string): Promise<void> {
   try {
-    const { stdout } = await run(command, args, { maxBuffer: 16 * 1024 * 1024 })
-    return stdout
+    await run(command, args, { maxBuffer: 16 * 1024 * 1024 })
   } catch (error) {
     const { code, stdout, stderr } = error as { code?: string; stdout?: string; stderr?: string }
-    if (code === 'ENOENT')
+    if (code === 'ENOENT') {
       throw new Error(`Cannot start Neo4j: \`${command}\` not found; ${INSTALL_HINT}`)
+    }
     const output = `${stderr ?? ''}${stdout ?? ''}`.trim().split('\n').slice(-15).join('\n')
     throw new Error(`Cannot start Neo4j: ${what} failed:\n${output || (error as Error).message}`)
   }
 }
 
-/** Resolves Neo4j with Maven and compiles the launcher, into a fresh dir renamed into place. */
-async function build(dir: string): Promise<void> {
+/**
+ * Resolves Neo4j with Maven and jars the compiled launcher, in a staging dir renamed into
+ * place (whole or not at all). False when another process put its build there first.
+ */
+async function build(dir: string): Promise<boolean> {
   mkdirSync(cacheRoot(), { recursive: true })
-  const staging = await mkdtemp(`${dir}.building-`)
+  const staging = mkdtempSync(`${dir}.building-`)
   try {
     const classpathFile = join(staging, 'classpath.txt')
     await tool(
@@ -71,33 +162,62 @@ async function build(dir: string): Promise<void> {
     const jars = readFileSync(classpathFile, 'utf8').trim()
     const classes = join(staging, 'classes')
     await tool('javac', ['-d', classes, '-cp', jars, LAUNCHER], `compiling ${LAUNCHER}`)
-    // Classes at their final path: the arg file is used only after the rename below.
-    writeFileSync(join(staging, 'java.args'), `-cp "${join(dir, 'classes')}:${jars}"\n`)
+    // A jar, not a class folder: the JVM archives classes only from jars.
+    await tool('jar', ['cf', join(staging, 'launcher.jar'), '-C', classes, '.'], 'jar')
+    rmSync(classes, { recursive: true })
+    // The launcher at its final path: the arg file is used only after the rename below.
+    writeFileSync(join(staging, ARG_FILE), `-cp "${join(dir, 'launcher.jar')}:${jars}"\n`)
     try {
       renameSync(staging, dir)
+      return true
     } catch (error) {
-      // Another test process finished the same build first; theirs is as good as ours.
       if (!isComplete(dir)) throw error
+      return false
     }
   } finally {
     rmSync(staging, { recursive: true, force: true })
   }
 }
 
+/**
+ * Starts Neo4j once with -XX:ArchiveClassesAtExit: later starts map those classes instead
+ * of loading them, which halves the CPU a start costs. Best effort: without the archive a
+ * start is only slower, and a real failure shows up, with its log, in the start that follows.
+ */
+async function train(runtime: Neo4jRuntime): Promise<void> {
+  const written = `${runtime.classArchive}.${process.pid}`
+  const server = launchNeo4j(runtime, createNeo4jHome(await findFreePort(), generatePassword()), {
+    jvm: [`-XX:ArchiveClassesAtExit=${written}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'],
+    args: ['--train'],
+  })
+  const timer = new AbortController()
+  try {
+    const timeout = sleep(TRAINING_TIMEOUT_MS, 'timeout' as const, { signal: timer.signal })
+    timeout.catch(() => {})
+    const code = await Promise.race([server.exited(), timeout])
+    if (code === 0 && existsSync(written)) renameSync(written, runtime.classArchive)
+  } finally {
+    timer.abort()
+    await server.stop()
+    rmSync(written, { force: true })
+  }
+}
+
 let preparing: Promise<Neo4jRuntime> | undefined
 
 /**
- * Neo4j's jars (from Maven Central through ~/.m2) and the compiled launcher, cached under
- * ~/.cache/flotilla-testkit: the first run downloads, later ones only check the files.
+ * Neo4j's jars (from Maven Central through ~/.m2), the launcher and its class archive, cached
+ * under ~/.cache/flotilla-testkit: the first run downloads and builds, later ones check files.
  */
 export function prepareNeo4jRuntime(): Promise<Neo4jRuntime> {
   preparing ??= (async () => {
     const dir = runtimeDir()
+    const runtime = runtimeIn(dir)
     if (!isComplete(dir)) {
       rmSync(dir, { recursive: true, force: true })
-      await build(dir)
+      if (await build(dir)) await train(runtime)
     }
-    return { argFile: join(dir, 'java.args') }
+    return runtime
   })()
   preparing.catch(() => {
     preparing = undefined

@@ -1,36 +1,24 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import neo4j from 'neo4j-driver'
 import { isPortTakenLog, PortTakenError, retryIfPortTaken } from './errors.js'
 import { findFreePort, LOOPBACK } from './free-port.js'
-import { prepareNeo4jRuntime } from './neo4j-runtime.js'
+import {
+  createNeo4jHome,
+  launchNeo4j,
+  type Neo4jRuntime,
+  prepareNeo4jRuntime,
+} from './neo4j-runtime.js'
 import { generatePassword } from './secrets.js'
-import { ServiceProcess } from './service-process.js'
 import { waitUntil } from './wait-until.js'
 
 export const NEO4J_URL_VAR = 'TEST_NEO4J_URL'
 export const NEO4J_USER_VAR = 'TEST_NEO4J_USER'
 export const NEO4J_PASSWORD_VAR = 'TEST_NEO4J_PASSWORD'
-/** The names the Neo4j tests read before the testkit started servers; still honoured. */
-const LEGACY_VARS = { url: 'NEO4J_URL', user: 'NEO4J_USER', password: 'NEO4J_PASSWORD' }
+/** TEST_NEO4J_*, else NEO4J_*: the names Neo4j tests read before the testkit started servers. */
+const VAR_PREFIXES = ['TEST_NEO4J', 'NEO4J'] as const
 
 const USER = 'neo4j'
 /** A JVM's first start loads thousands of classes; on 2 busy cores that takes a while. */
 const READY_TIMEOUT_MS = 180_000
-
-/** Small, for a machine whose 2 cores and memory every engineer's tests share. */
-const JVM_OPTIONS = [
-  '-Xms64m',
-  '-Xmx512m',
-  '-XX:+UseSerialGC',
-  '-XX:+ExitOnOutOfMemoryError',
-  // What Neo4j's own scripts open, so its page cache does not fall back to slower paths.
-  '--add-opens=java.base/java.nio=ALL-UNNAMED',
-  '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
-  '--add-opens=java.base/java.io=ALL-UNNAMED',
-  '-Dfile.encoding=UTF-8',
-]
 
 export interface Neo4jServer {
   /** e.g. bolt://127.0.0.1:7687 (no credentials: Bolt takes them apart from the URL) */
@@ -58,7 +46,7 @@ export interface Neo4jStartOptions {
  */
 export async function startNeo4j(options: Neo4jStartOptions = {}): Promise<Neo4jServer> {
   const env = options.env ?? process.env
-  const named = env[NEO4J_URL_VAR] ? 'TEST_NEO4J' : env[LEGACY_VARS.url] ? 'NEO4J' : undefined
+  const named = VAR_PREFIXES.find((prefix) => env[`${prefix}_URL`])
   if (named) {
     return neo4jFromUrl(env[`${named}_URL`] ?? '', {
       user: env[`${named}_USER`] || USER,
@@ -68,7 +56,7 @@ export async function startNeo4j(options: Neo4jStartOptions = {}): Promise<Neo4j
     })
   }
   const runtime = await prepareNeo4jRuntime()
-  return retryIfPortTaken(() => startOnce(runtime.argFile))
+  return retryIfPortTaken(() => startOnce(runtime))
 }
 
 export function neo4jFromUrl(
@@ -112,54 +100,19 @@ export async function probeNeo4j(url: string, user: string, password: string): P
   }
 }
 
-function config(port: number): string {
-  const address = `${LOOPBACK}:${port}`
-  return [
-    'server.bolt.enabled=true',
-    `server.bolt.listen_address=${address}`,
-    `server.bolt.advertised_address=${address}`,
-    'server.bolt.tls_level=DISABLED',
-    'server.http.enabled=false',
-    'server.https.enabled=false',
-    'dbms.security.auth_enabled=true',
-    'server.memory.pagecache.size=64m',
-    'db.memory.transaction.total.max=256m',
-    // Throwaway data: no preallocated 256 MiB transaction log files.
-    'db.tx_log.preallocate=false',
-    'db.tx_log.rotation.retention_policy=false',
-    'dbms.usage_report.enabled=false',
-    '',
-  ].join('\n')
-}
-
-async function startOnce(argFile: string): Promise<Neo4jServer> {
-  const tempDir = mkdtempSync(join(tmpdir(), 'flotilla-testkit-neo4j-'))
-  let server: ServiceProcess | undefined
+async function startOnce(runtime: Neo4jRuntime): Promise<Neo4jServer> {
+  const password = generatePassword()
+  const port = await findFreePort()
+  const server = launchNeo4j(runtime, createNeo4jHome(port, password))
   try {
-    const password = generatePassword()
-    const port = await findFreePort()
-    mkdirSync(join(tempDir, 'conf'))
-    writeFileSync(join(tempDir, 'conf', 'neo4j.conf'), config(port), { mode: 0o600 })
-    // Through a file the launcher deletes on reading: a command line is visible in `ps`.
-    writeFileSync(join(tempDir, 'initial-password'), password, { mode: 0o600 })
-    server = new ServiceProcess({
-      command: 'java',
-      args: [...JVM_OPTIONS, `@${argFile}`, 'Launcher', tempDir],
-      tempDir,
-      logFile: join(tempDir, 'neo4j.log'),
-      // Throwaway data: a clean shutdown (checkpoints, index flushes) takes seconds and keeps nothing.
-      stopSignal: 'SIGKILL',
-      env: { PATH: process.env.PATH, LC_ALL: 'C', JAVA_HOME: process.env.JAVA_HOME },
-    })
     const url = `bolt://${LOOPBACK}:${port}`
-    const running = server
     await waitUntil(() => probeNeo4j(url, USER, password), {
       what: `Neo4j on port ${port}`,
       timeoutMs: READY_TIMEOUT_MS,
       intervalMs: 250,
-      giveUpIf: () => running.exitReason(),
+      giveUpIf: () => server.exitReason(),
     })
-    running.detach()
+    server.detach()
     return {
       url,
       host: LOOPBACK,
@@ -167,13 +120,12 @@ async function startOnce(argFile: string): Promise<Neo4jServer> {
       user: USER,
       password,
       source: 'maven',
-      tempDir,
-      stop: () => running.stop(),
+      tempDir: server.tempDir,
+      stop: () => server.stop(),
     }
   } catch (error) {
-    const portTaken = server !== undefined && isPortTakenLog(server.log())
-    if (server) await server.stop()
-    else rmSync(tempDir, { recursive: true, force: true })
+    const portTaken = isPortTakenLog(server.log())
+    await server.stop()
     throw portTaken ? new PortTakenError((error as Error).message) : error
   }
 }

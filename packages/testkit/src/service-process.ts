@@ -63,6 +63,10 @@ export class ServiceProcess {
     ])
   }
 
+  get tempDir(): string {
+    return this.#options.tempDir
+  }
+
   /** Why the server is no longer running (with its log), or undefined while it runs. */
   exitReason(): string | undefined {
     const { exitCode, signalCode } = this.#child
@@ -77,6 +81,13 @@ export class ServiceProcess {
     } catch {
       return '(no log)'
     }
+  }
+
+  /** Resolves with the exit code once the process has ended (for one that ends by itself). */
+  async exited(): Promise<number | null> {
+    const child = this.#child
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit')
+    return child.exitCode
   }
 
   /** Lets the test process exit while the server runs; the watchdog then cleans up. */

@@ -11,6 +11,7 @@ const fixture = fileURLToPath(new URL('./fixtures/start-then-leave.ts', import.m
 interface Report {
   postgres: { port: number; tempDir: string }
   redis: { port: number; tempDir: string }
+  neo4j: { port: number; tempDir: string }
 }
 
 async function leave(how: 'crash' | 'exit'): Promise<Report> {
@@ -25,7 +26,9 @@ describe('servers whose test process goes away without stop()', () => {
   for (const how of ['crash', 'exit'] as const) {
     it(`are stopped and their temp dirs deleted when it ${how === 'crash' ? 'is SIGKILLed' : 'exits'}`, async () => {
       const report = await leave(how)
-      assert.ok(report.postgres.tempDir.length > 0 && report.redis.tempDir.length > 0)
+      for (const server of [report.postgres, report.redis, report.neo4j]) {
+        assert.ok(server.tempDir.length > 0)
+      }
       assert.ok(
         await becomesGone(report.postgres.port, report.postgres.tempDir),
         'PostgreSQL still running or its dir still there',
@@ -33,6 +36,10 @@ describe('servers whose test process goes away without stop()', () => {
       assert.ok(
         await becomesGone(report.redis.port, report.redis.tempDir),
         'Redis still running or its dir still there',
+      )
+      assert.ok(
+        await becomesGone(report.neo4j.port, report.neo4j.tempDir),
+        'Neo4j still running or its home (data) still there',
       )
       assert.equal(existsSync(report.postgres.tempDir), false)
     })
