@@ -11,6 +11,7 @@ import type { AlertsView } from '../src/routes.js'
 import {
   type FleetMember,
   fleetApp,
+  QUICK_ALERT_RULES,
   type StatusHarness,
   startMember,
   startStatus,
@@ -39,13 +40,7 @@ describe('an app that stops and comes back, at a real webhook receiver', () => {
     member = await startMember('ledger')
     receiver = await startWebhookReceiver()
     alertsFile = await writeAlertsFile({
-      rules: {
-        appDown: { enabled: true, forSeconds: 1 },
-        serviceDown: { enabled: true, forSeconds: 1 },
-        p95: { enabled: true, thresholdMs: 1000, forSeconds: 60 },
-        memory: { enabled: true, ratio: 0.9, forSeconds: 60 },
-        backupAge: { enabled: true, maxAgeHours: 26 },
-      },
+      rules: QUICK_ALERT_RULES,
       reminderMinutes: 60,
       webhooks: FORMATS.map((format) => ({
         name: format,
@@ -297,13 +292,7 @@ describe('checkAlertCycle, the stack test’s helper, against a local status app
   it('stops an app, sees the alert, the recovery and the down period on the chart', async () => {
     let member = await startMember('orders')
     const alertsFile = await writeAlertsFile({
-      rules: {
-        appDown: { enabled: true, forSeconds: 1 },
-        serviceDown: { enabled: true, forSeconds: 1 },
-        p95: { enabled: true, thresholdMs: 1000, forSeconds: 60 },
-        memory: { enabled: true, ratio: 0.9, forSeconds: 60 },
-        backupAge: { enabled: true, maxAgeHours: 26 },
-      },
+      rules: QUICK_ALERT_RULES,
     })
     const status = await startStatus(
       { apps: [fleetApp(member)], services: [] },

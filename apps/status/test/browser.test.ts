@@ -10,6 +10,7 @@ import { HistoryStore, type TargetSample } from '../src/history/store.js'
 import {
   type FleetMember,
   fleetApp,
+  QUICK_ALERT_RULES,
   type StatusHarness,
   startMember,
   startStatus,
@@ -89,6 +90,7 @@ describe('the status page in headless Chromium', () => {
   let database: TestDatabase
   let status: StatusHarness
   let traffic: NodeJS.Timeout
+  let alertsFile: string
   let profileDir: string
   let browser: BrowserContext
   let page: Page
@@ -102,6 +104,7 @@ describe('the status page in headless Chromium', () => {
     ])
     const [notes] = members
     database = await testDatabase()
+    alertsFile = await writeAlertsFile({ rules: QUICK_ALERT_RULES })
     await seedLastHour(
       database.url,
       members.map((member) => member.name),
@@ -123,15 +126,7 @@ describe('the status page in headless Chromium', () => {
       {
         POLL_INTERVAL_MS: '300',
         DATABASE_URL: database.url,
-        ALERTS_FILE: await writeAlertsFile({
-          rules: {
-            appDown: { enabled: true, forSeconds: 1 },
-            serviceDown: { enabled: true, forSeconds: 1 },
-            p95: { enabled: true, thresholdMs: 1000, forSeconds: 60 },
-            memory: { enabled: true, ratio: 0.9, forSeconds: 60 },
-            backupAge: { enabled: true, maxAgeHours: 26 },
-          },
-        }),
+        ALERTS_FILE: alertsFile,
       },
     )
     // some requests, so the live figures (req/s, p95) have something to show
@@ -168,6 +163,7 @@ describe('the status page in headless Chromium', () => {
     await Promise.all(members.map((member) => member.close()))
     await database?.close()
     await rm(profileDir, { recursive: true, force: true })
+    if (alertsFile) await rm(join(alertsFile, '..'), { recursive: true, force: true })
   })
 
   const card = (name: string) => page.locator(`article[data-name="${name}"]`)

@@ -202,6 +202,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   }
 }
 
+/** The bundled rules, but an app or service down for one second alerts. */
+export const QUICK_ALERT_RULES = {
+  appDown: { enabled: true, forSeconds: 1 },
+  serviceDown: { enabled: true, forSeconds: 1 },
+  p95: { enabled: true, thresholdMs: 1000, forSeconds: 60 },
+  memory: { enabled: true, ratio: 0.9, forSeconds: 60 },
+  backupAge: { enabled: true, maxAgeHours: 26 },
+}
+
 /** Writes an alerts file (the bundled one with `changes` on top) and returns its path. */
 export async function writeAlertsFile(changes: Record<string, unknown>): Promise<string> {
   const bundled = JSON.parse(await readFile(new URL('../alerts.json', import.meta.url), 'utf8'))

@@ -67,7 +67,7 @@ describe('history in the status app’s own database', () => {
     }
   })
 
-  it('answers bad queries with a 4xx in the error shape', async () => {
+  it('answers bad queries with a 4xx in the error shape, and is in the OpenAPI document', async () => {
     const status = await startStatus(
       { apps: [fleetApp(alpha)], services: [] },
       { DATABASE_URL: database.url },
@@ -86,6 +86,19 @@ describe('history in the status app’s own database', () => {
         assert.equal(typeof body.error?.code, 'string', query)
         assert.equal(typeof body.error?.message, 'string', query)
       }
+      const docs = (await (await fetch(`${status.url}/docs/json`)).json()) as {
+        paths: Record<
+          string,
+          { get?: { parameters?: Array<{ name: string }>; responses?: object } }
+        >
+      }
+      const historyDoc = docs.paths['/api/history']?.get
+      assert.deepEqual(historyDoc?.parameters?.map((parameter) => parameter.name).sort(), [
+        'service',
+        'window',
+      ])
+      assert.deepEqual(Object.keys(historyDoc?.responses ?? {}), ['200', '400', '404', '503'])
+      assert.ok(docs.paths['/api/alerts']?.get?.responses, '/api/alerts is documented')
     } finally {
       await status.close()
     }
