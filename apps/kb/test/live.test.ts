@@ -1,19 +1,24 @@
 /**
- * kb against real Qdrant and Neo4j servers, which cannot run on the build machine. Set
- * QDRANT_URL + QDRANT_API_KEY (the server's API key; the test provisions kb's collection
- * and mints kb's scoped token like the provisioner does) and/or NEO4J_URL + NEO4J_PASSWORD
- * (+ NEO4J_USER; community mode). Only use a test server: kb's own collection and label
- * are provisioned and the documents created here are deleted again.
+ * kb against real Qdrant and Neo4j servers. Neo4j always runs: the testkit's Neo4j Community
+ * (or the one TEST_NEO4J_URL / NEO4J_URL names), reached through a real neo4j-guard as kb
+ * reaches it in community mode. Qdrant cannot run on the build machine: set QDRANT_URL +
+ * QDRANT_API_KEY (the server's API key; the test provisions kb's collection and mints kb's
+ * scoped token like the provisioner does). Only use test servers: kb's own collection and
+ * label are provisioned and the documents created here are deleted again.
  */
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import {
   mintQdrantToken,
+  neo4jGuardToken,
   openGraph,
   openQdrant,
   provisionNeo4j,
   provisionQdrant,
 } from '@flotilla/data'
+import { startNeo4j } from '@flotilla/testkit'
+import { startLocalGuard as startNeo4jGuard } from '../../../packages/neo4j-guard/src/local.js'
 import { DOCS_COLLECTION, GRAPH_DATABASE, GRAPH_LABEL } from '../src/resources.js'
 import { FakeGraph, FakeQdrant } from './fakes.js'
 import { startKb } from './harness.js'
@@ -23,11 +28,7 @@ const qdrantSkip =
   env.QDRANT_URL && env.QDRANT_API_KEY
     ? false
     : 'live Qdrant test skipped: set QDRANT_URL and QDRANT_API_KEY to run it'
-const neo4jSkip =
-  env.NEO4J_URL && env.NEO4J_PASSWORD
-    ? false
-    : 'live Neo4j test skipped: set NEO4J_URL and NEO4J_PASSWORD to run it'
-for (const reason of [qdrantSkip, neo4jSkip]) if (reason) console.log(reason)
+if (qdrantSkip) console.log(qdrantSkip)
 
 describe('live', () => {
   test("Qdrant: a document is searchable through kb's scoped token, and gone after delete", {
@@ -71,18 +72,22 @@ describe('live', () => {
     }
   })
 
-  test('Neo4j: links and shared tags make related documents', { skip: neo4jSkip }, async () => {
-    const admin = {
-      url: env.NEO4J_URL ?? '',
-      user: env.NEO4J_USER ?? 'neo4j',
-      password: env.NEO4J_PASSWORD ?? '',
-    }
+  test('Neo4j: links and shared tags make related documents', async () => {
+    const server = await startNeo4j()
+    const admin = { url: server.url, user: server.user, password: server.password }
+    const secret = randomBytes(24).toString('hex')
+    const guard = await startNeo4jGuard({ boltUrl: server.url, ...admin, secret })
     await provisionNeo4j(
       admin,
       [{ name: 'kb', resources: { neo4j: { label: GRAPH_LABEL, database: GRAPH_DATABASE } } }],
       'community',
     )
-    const graph = openGraph({ ...admin, label: GRAPH_LABEL, required: false })
+    const graph = openGraph({
+      url: guard.url,
+      token: neo4jGuardToken(secret, 'kb'),
+      label: GRAPH_LABEL,
+      required: false,
+    })
     const kb = await startKb({ stores: { vectors: new FakeQdrant(DOCS_COLLECTION), graph } })
     const tag = `live-${Date.now()}`
     const ids: number[] = []
@@ -91,12 +96,13 @@ describe('live', () => {
         { title: 'live a', tags: [tag] },
         { title: 'live b' },
         { title: 'live c', tags: [tag] },
+        { title: 'live d' },
       ]) {
         const response = await kb.app.inject({ method: 'POST', url: '/kb/documents/', payload })
         assert.equal(response.statusCode, 201, response.body)
         ids.push(response.json().id)
       }
-      const [a, b, c] = ids as [number, number, number]
+      const [a, b, c] = ids as [number, number, number, number]
       assert.equal(
         (await kb.app.inject({ method: 'PUT', url: `/kb/documents/${a}/links/${b}` })).statusCode,
         204,
@@ -106,12 +112,16 @@ describe('live', () => {
       assert.deepEqual(
         related.json().items.map((i: { document: { id: number } }) => i.document.id),
         [b, c],
+        'the linked document and the one sharing a tag; not the unrelated one',
       )
+      assert.equal((await kb.app.inject('/readyz')).json().dependencies.neo4j.status, 'up')
     } finally {
       for (const id of ids) await kb.app.inject({ method: 'DELETE', url: `/kb/documents/${id}` })
       await graph.deleteNode(`tag:${tag}`)
       await kb.close()
       await graph.close()
+      await guard.close()
+      await server.stop()
     }
   })
 })

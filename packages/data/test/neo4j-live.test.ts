@@ -1,47 +1,49 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
+import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
+import { type LocalGuard, startLocalGuard } from '../../neo4j-guard/src/local.js'
 import {
   type AppGraph,
   escapeIdentifier,
   type GraphRecord,
+  neo4jGuardToken,
   neo4jPrincipal,
   openGraph,
   provisionNeo4j,
 } from '../src/neo4j/index.js'
 import { targetFor } from './qdrant-recorder.js'
 
-const url = process.env.NEO4J_URL
-const user = process.env.NEO4J_USER ?? 'neo4j'
-const password = process.env.NEO4J_PASSWORD
+// Community runs for real in every test run (the testkit's Neo4j, or TEST_NEO4J_URL /
+// NEO4J_URL); Enterprise cannot run here, so its one check needs a server named by the env.
 const enterprise = process.env.NEO4J_MODE === 'enterprise'
-const skip =
-  url && password
-    ? false
-    : 'live Neo4j suite skipped: set NEO4J_URL and NEO4J_PASSWORD (NEO4J_USER, NEO4J_MODE)'
-const skipEnterprise =
-  skip ||
-  (enterprise ? false : 'enterprise checks skipped: set NEO4J_MODE=enterprise (Neo4j Enterprise)')
+const skipEnterprise = enterprise
+  ? false
+  : 'enterprise checks skipped: Neo4j Enterprise cannot run here; set NEO4J_MODE=enterprise and point TEST_NEO4J_URL (or NEO4J_URL) at an Enterprise server'
 
 const suffix = randomBytes(3).toString('hex')
 const a = targetFor(`livea${suffix}`, undefined, true)
 const b = targetFor(`liveb${suffix}`, undefined, true)
 const aRes = a.resources.neo4j ?? { database: '', label: '' }
 const bRes = b.resources.neo4j ?? { database: '', label: '' }
-const admin = { url: url ?? '', user, password: password ?? '' }
 const passwords = {
   [a.name]: { password: randomBytes(24).toString('base64url'), isNew: true },
   [b.name]: { password: randomBytes(24).toString('base64url'), isNew: true },
 }
 
 describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot see or change app B`, () => {
+  let server: Neo4jServer
+  let guard: LocalGuard | undefined
+  const guardSecret = randomBytes(24).toString('hex')
+  let admin: { url: string; user: string; password: string }
   let graphA: AppGraph
   let graphB: AppGraph
   const mode = enterprise ? 'enterprise' : 'community'
 
   before(async () => {
-    if (skip) return
+    server = await startNeo4j()
+    admin = { url: server.url, user: server.user, password: server.password }
     assert.ok((await provisionNeo4j(admin, [a, b], mode, { passwords })).length > 0)
     const again = Object.fromEntries(
       Object.entries(passwords).map(([k, v]) => [k, { ...v, isNew: false }]),
@@ -51,16 +53,30 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
       [],
       'second run changes nothing',
     )
+    // As the apps do: enterprise with the app's own Bolt user, community through neo4j-guard
+    // with the app's token (the guard, not the app, holds the Bolt login).
+    if (!enterprise) {
+      guard = await startLocalGuard({
+        boltUrl: admin.url,
+        user: admin.user,
+        password: admin.password,
+        secret: guardSecret,
+      })
+    }
     const open = (target: typeof a, res: typeof aRes) =>
-      enterprise
+      guard
         ? openGraph({
+            url: guard.url,
+            token: neo4jGuardToken(guardSecret, target.name),
+            label: res.label,
+          })
+        : openGraph({
             url: admin.url,
             user: neo4jPrincipal(res).user,
             password: passwords[target.name]?.password ?? '',
             mode,
             ...res,
           })
-        : openGraph({ url: admin.url, user, password: admin.password, mode, label: res.label })
     graphA = open(a, aRes)
     graphB = open(b, bRes)
     await graphB.upsertNode('shared', { owner: 'b' })
@@ -69,9 +85,10 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
   })
 
   after(async () => {
-    if (skip) return
+    if (!server) return
     await graphA?.close()
     await graphB?.close()
+    await guard?.close()
     const driver = neo4j.driver(admin.url, neo4j.auth.basic(admin.user, admin.password))
     try {
       if (enterprise) {
@@ -103,10 +120,11 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
       }
     } finally {
       await driver.close()
+      await server.stop()
     }
   })
 
-  test('A works on its own graph', { skip }, async () => {
+  test('A works on its own graph', async () => {
     await graphA.ready()
     assert.deepEqual(await graphA.upsertNode('shared', { owner: 'a' }), {
       id: 'shared',
@@ -118,7 +136,7 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
     assert.equal(await graphA.count(), 2)
   })
 
-  test('A cannot read, link to, unlink, delete or count B’s nodes', { skip }, async () => {
+  test('A cannot read, link to, unlink, delete or count B’s nodes', async () => {
     assert.equal(await graphA.getNode('b-only'), undefined)
     assert.deepEqual(
       await graphA.getNode('shared'),
@@ -169,7 +187,7 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
     assert.equal(await graphB.count(), 2, 'B intact')
   })
 
-  test('export → clear → import restores A exactly and never touches B', { skip }, async () => {
+  test('export → clear → import restores A exactly and never touches B', async () => {
     const collect = async (graph: AppGraph, pageSize: number) => {
       const all: GraphRecord[] = []
       for await (const record of graph.exportAll({ pageSize })) all.push(record)

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
+import neo4j, { type Driver } from 'neo4j-driver'
 import {
+  constraintName,
   constraintStatement,
   createDatabaseStatement,
   createRoleStatement,
@@ -102,5 +106,83 @@ describe('neo4j provisioning statements (documented administration syntax)', () 
     const base = { url: 'bolt://127.0.0.1:1', user: 'u', password: 'p', label: notes.label }
     assert.throws(() => openGraph({ ...base, mode: 'enterprise' }), /needs the app database/)
     assert.throws(() => openGraph({ ...base, mode: 'cluster' as never }), /unknown mode/)
+  })
+})
+
+describe('community provisioning on a real Neo4j', () => {
+  let server: Neo4jServer
+  let driver: Driver
+  const app = targetFor(`prov${randomBytes(3).toString('hex')}`, undefined, true)
+  const label = app.resources.neo4j?.label ?? ''
+  const other = `${label}_other`
+  const user = `prov_user_${randomBytes(3).toString('hex')}`
+
+  before(async () => {
+    server = await startNeo4j()
+    driver = neo4j.driver(server.url, neo4j.auth.basic(server.user, server.password))
+  })
+  after(async () => {
+    if (!driver) return
+    try {
+      for (const l of [label, other])
+        await driver.executeQuery(`MATCH (n:\`${l}\`) DETACH DELETE n`)
+      await driver.executeQuery(`DROP CONSTRAINT \`${constraintName(label)}\` IF EXISTS`)
+      await driver.executeQuery(`DROP USER \`${user}\` IF EXISTS`, {}, { database: 'system' })
+    } finally {
+      await driver.close()
+      await server.stop()
+    }
+  })
+
+  test('creates the (label, id) uniqueness constraint once; it holds for that label only', async () => {
+    const admin = { url: server.url, user: server.user, password: server.password }
+    assert.deepEqual(await provisionNeo4j(admin, [app], 'community'), [
+      {
+        store: 'neo4j',
+        app: app.name,
+        action: 'create constraint',
+        detail: constraintName(label),
+      },
+    ])
+    assert.deepEqual(await provisionNeo4j(admin, [app], 'community'), [], 'second run: no change')
+    const { records } = await driver.executeQuery(
+      'SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties WHERE name = $name RETURN *',
+      { name: constraintName(label) },
+    )
+    assert.equal(records.length, 1)
+    assert.equal(records[0]?.get('type'), 'UNIQUENESS')
+    assert.deepEqual(records[0]?.get('labelsOrTypes'), [label])
+    assert.deepEqual(records[0]?.get('properties'), ['id'])
+
+    await driver.executeQuery(`CREATE (:\`${label}\` {id: 'same'})`)
+    await assert.rejects(
+      driver.executeQuery(`CREATE (:\`${label}\` {id: 'same'})`),
+      (error: { code?: string }) =>
+        error.code === 'Neo.ClientError.Schema.ConstraintValidationFailed',
+    )
+    await driver.executeQuery(`CREATE (:\`${other}\` {id: 'same'})`)
+  })
+
+  test('the password statement takes the password as a parameter, and it works', async () => {
+    const first = randomBytes(18).toString('hex')
+    const second = randomBytes(18).toString('hex')
+    await driver.executeQuery(
+      `CREATE USER \`${user}\` SET PASSWORD $password CHANGE NOT REQUIRED`,
+      { password: first },
+      { database: 'system' },
+    )
+    const statement = setPasswordStatement(user)
+    assert.ok(!statement.text.includes(second))
+    await driver.executeQuery(statement.text, { password: second }, { database: 'system' })
+    const login = async (password: string) => {
+      const session = neo4j.driver(server.url, neo4j.auth.basic(user, password))
+      try {
+        await session.executeQuery('RETURN 1')
+      } finally {
+        await session.close()
+      }
+    }
+    await login(second)
+    await assert.rejects(login(first), /authentication failure|Unauthorized/i)
   })
 })

@@ -8,11 +8,14 @@ import {
   type GraphConfig,
   type GraphLink,
   type GraphRecord,
+  neo4jGuardToken,
   openGraph,
   type Properties,
 } from '@flotilla/data'
 import { type App, loadRegistry } from '@flotilla/stack'
+import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import { makeRepo } from '../../data/test/fixtures.js'
+import { type LocalGuard, startLocalGuard as startNeo4jGuard } from '../../neo4j-guard/src/local.js'
 import { type AppStoreAccess, backupApp, restoreApp } from '../src/backup/app-backup.js'
 import { BackupIntegrityError, MANIFEST_FILE, sha256File } from '../src/backup/manifest.js'
 import {
@@ -28,9 +31,10 @@ import { localPgTools } from '../src/backup/postgres.js'
 import { runCommand } from '../src/run.js'
 
 /**
- * A recording stand-in for AppGraph's backup interface (GraphSnapshots): no Neo4j server
- * can run on this machine. It keeps exportAll's contract (nodes by id, links by from, type,
- * to) but hands out property maps in insertion order, as Neo4j gives no key order.
+ * A recording stand-in for AppGraph's backup interface (GraphSnapshots), to see the order of
+ * calls and failures before any write; the live suite below runs the same path on a real
+ * Neo4j. It keeps exportAll's contract (nodes by id, links by from, type, to) but hands out
+ * property maps in insertion order, as Neo4j gives no key order.
  */
 class RecordingGraph implements BackupGraph {
   nodes = new Map<string, Properties>()
@@ -118,10 +122,17 @@ const APP = 'gr_app'
 let dir = ''
 let app: App
 const env = {
-  NEO4J_URL: 'bolt://neo4j.invalid:7687',
-  NEO4J_USER: 'neo4j',
-  NEO4J_PASSWORD: 'unused-by-the-stand-in',
+  NEO4J_URL: 'http://neo4j-guard.invalid:7475',
+  NEO4J_TOKEN: `${APP}.unused-by-the-stand-in`,
   NEO4J_LABEL: `App_${APP}`,
+}
+
+const enterpriseEnv = {
+  NEO4J_URL: 'bolt://neo4j.invalid:7687',
+  NEO4J_USER: 'App_gr_app',
+  NEO4J_PASSWORD: 'unused-by-the-stand-in',
+  NEO4J_LABEL: 'App_gr_app',
+  NEO4J_DATABASE: 'app-gr-app',
 }
 
 before(async () => {
@@ -201,17 +212,15 @@ describe('neo4j.jsonl', () => {
 })
 
 describe('graphConfigFor: the label and database come from resourcesFor', () => {
-  test('community and enterprise', () => {
+  test('community (through neo4j-guard, with the app’s token) and enterprise', () => {
     assert.deepEqual(graphConfigFor(app, env), {
       url: env.NEO4J_URL,
-      user: 'neo4j',
-      password: env.NEO4J_PASSWORD,
-      mode: 'community',
+      token: env.NEO4J_TOKEN,
       label: 'App_gr_app',
     })
-    const enterprise = graphConfigFor(app, { ...env, NEO4J_DATABASE: 'app-gr-app' })
-    assert.equal(enterprise.mode, 'enterprise')
-    assert.equal(enterprise.database, 'app-gr-app')
+    const enterprise = graphConfigFor(app, enterpriseEnv)
+    assert.equal('mode' in enterprise && enterprise.mode, 'enterprise')
+    assert.equal('database' in enterprise && enterprise.database, 'app-gr-app')
   })
 
   test('credentials naming another app’s label or database, or none, are refused', () => {
@@ -220,7 +229,7 @@ describe('graphConfigFor: the label and database come from resourcesFor', () => 
       /credentials name label "App_other", but gr_app's is "App_gr_app"/,
     )
     assert.throws(
-      () => graphConfigFor(app, { ...env, NEO4J_DATABASE: 'app-other' }),
+      () => graphConfigFor(app, { ...enterpriseEnv, NEO4J_DATABASE: 'app-other' }),
       /database "app-other", but gr_app's is "app-gr-app"/,
     )
     assert.throws(() => graphConfigFor(app, { ...env, NEO4J_URL: '' }), /NEO4J_URL is missing/)
@@ -254,7 +263,7 @@ describe('backupApp / restoreApp with the neo4j store (recording stand-in graph)
     assert.deepEqual(result.manifest.counts, { neo4j: { nodes: 3, links: 3 } })
     assert.equal(await readFile(join(backup, NEO4J_FILE), 'utf8'), `${EXPECTED_LINES.join('\n')}\n`)
     assert.ok(lines.some((l) => l.includes('neo4j: 3 node(s), 3 link(s) → neo4j.jsonl')))
-    assert.ok(opened.every((c) => c.label === 'App_gr_app' && c.mode === 'community'))
+    assert.ok(opened.every((c) => c.label === 'App_gr_app' && 'token' in c))
     assert.equal(
       graph.calls.filter((c) => c === 'close').length,
       opened.length,
@@ -308,28 +317,32 @@ describe('backupApp / restoreApp with the neo4j store (recording stand-in graph)
   })
 })
 
-const live = {
-  url: process.env.NEO4J_URL,
-  user: process.env.NEO4J_USER ?? 'neo4j',
-  password: process.env.NEO4J_PASSWORD,
-}
-const skipLive =
-  live.url && live.password
-    ? false
-    : 'live Neo4j round trip skipped: no Neo4j server here; set NEO4J_URL and NEO4J_PASSWORD (NEO4J_USER) to run it'
-if (skipLive) console.log(`# SKIP ${skipLive}`)
+describe('live: backup → mutate → restore through AppGraph on a real Neo4j, via neo4j-guard', () => {
+  const secret = randomBytes(24).toString('hex')
+  let server: Neo4jServer
+  let guard: LocalGuard
 
-describe('live: backup → mutate → restore through AppGraph on a real Neo4j', {
-  skip: skipLive,
-}, () => {
+  before(async () => {
+    server = await startNeo4j()
+    guard = await startNeo4jGuard({
+      boltUrl: server.url,
+      user: server.user,
+      password: server.password,
+      secret,
+    })
+  })
+  after(async () => {
+    await guard?.close()
+    await server?.stop()
+  })
+
   test('the restored graph exports byte-identical to the backup', async () => {
     const name = `bklive${randomBytes(3).toString('hex')}`
     const root = await makeRepo([{ name, stores: { neo4j: true } }], join(dir, name))
     const liveApp = (await loadRegistry(root)).apps[0] as App
     const liveEnv = {
-      NEO4J_URL: live.url,
-      NEO4J_USER: live.user,
-      NEO4J_PASSWORD: live.password,
+      NEO4J_URL: guard.url,
+      NEO4J_TOKEN: neo4jGuardToken(secret, name),
       NEO4J_LABEL: `App_${name}`,
     }
     const graph = openGraph(graphConfigFor(liveApp, liveEnv))
@@ -345,7 +358,11 @@ describe('live: backup → mutate → restore through AppGraph on a real Neo4j',
       assert.deepEqual(manifest.counts.neo4j, { nodes: 25, links: 24 })
       await graph.deleteNode('n3')
       await graph.upsertNode('extra', { x: 1 })
+      assert.equal(await graph.count(), 25, 'the graph changed after the backup')
       await restoreApp(access, backup)
+      assert.equal(await graph.count(), 25)
+      assert.equal(await graph.getNode('extra'), undefined, 'a node added after the backup is gone')
+      assert.deepEqual(await graph.getNode('n3'), { id: 'n3', i: 3, tags: ['t', '3'] })
       await dumpNeo4j(graph, join(dir, 'live-after.jsonl'))
       assert.deepEqual(
         await readFile(join(dir, 'live-after.jsonl')),
