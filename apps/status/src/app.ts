@@ -27,12 +27,6 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
   const fleet = await readFleet(config.FLEET_FILE)
   const alerts = await loadAlerts(config.ALERTS_FILE)
   const renderer = await readFile(new URL('./page/render.js', import.meta.url), 'utf8')
-  const history = new HistoryStore({
-    databaseUrl: config.DATABASE_URL,
-    retentionHours: config.HISTORY_RETENTION_HOURS,
-    reconnectMs: config.HISTORY_RECONNECT_MS,
-    log: app.log,
-  })
   const notifier = new Notifier(alerts.webhooks, (webhook, error) =>
     // The URL is a secret: only the webhook's name is logged.
     app.log.error({ webhook, reason: String(error) }, 'alert webhook failed'),
@@ -43,6 +37,13 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
       app.log.warn({ notice }, `alert ${notice.kind}: ${notice.target} ${notice.rule}`)
       notifier.send(notice)
     },
+  })
+  const history = new HistoryStore({
+    databaseUrl: config.DATABASE_URL,
+    retentionHours: config.HISTORY_RETENTION_HOURS,
+    reconnectMs: config.HISTORY_RECONNECT_MS,
+    log: app.log,
+    onConnected: (firing) => engine.restore(firing),
   })
   const report = (): StatusReport => ({
     ...monitor.report(),
@@ -57,13 +58,13 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
     windowMs: config.METRICS_WINDOW_MS,
     onError: (error) => app.log.error({ err: error }, 'fleet poll failed'),
     onRound: async (round) => {
-      // Not awaited: a slow or absent database must not delay probes or alerts.
-      void history.record(round)
-      cachedHistory.clear()
       const backups = await watchedBackups(config.BACKUPS_DIR, (error) =>
         app.log.warn({ err: error }, 'cannot read the backups folder'),
       )
       engine.evaluate(conditions(alerts.config, report(), backups, round.at), round.at)
+      // Not awaited: a slow or absent database must not delay probes or alerts.
+      void history.record({ ...round, firing: engine.firing() })
+      cachedHistory.clear()
     },
   })
 

@@ -16,6 +16,7 @@ import {
   startMember,
   startStatus,
   startWebhookReceiver,
+  testDatabase,
   type WebhookReceiver,
   waitFor,
   writeAlertsFile,
@@ -315,6 +316,66 @@ describe('checkAlertCycle, the stack test’s helper, against a local status app
       await status.close()
       await member.close()
       await rm(join(alertsFile, '..'), { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a restart of the status app in the middle of an outage', () => {
+  it('sends no second down notice, and the recovery still comes', async () => {
+    const database = await testDatabase()
+    const receiver = await startWebhookReceiver()
+    let member = await startMember('billing')
+    const alertsFile = await writeAlertsFile({
+      rules: QUICK_ALERT_RULES,
+      webhooks: [{ name: 'json', format: 'json', urlEnv: 'TEST_HOOK_RESTART' }],
+    })
+    process.env.TEST_HOOK_RESTART = `${receiver.url}/hook`
+    const env = { POLL_INTERVAL_MS: '100', ALERTS_FILE: alertsFile, DATABASE_URL: database.url }
+    const fleet = { apps: [fleetApp(member)], services: [] }
+    let status = await startStatus(fleet, env)
+    try {
+      await waitFor(
+        async () => (await (await fetch(`${status.url}/api/status`)).json()) as StatusReport,
+        (r) => r.apps[0]?.status === 'up' && r.historyAvailable,
+        'billing up, history recording',
+      )
+      await member.close()
+      await waitFor(
+        async () => receiver.received.length,
+        (count) => count >= 1,
+        'the down notice',
+      )
+      await status.close() // writes its last rounds, with the firing alert, on the way out
+      status = await startStatus(fleet, env)
+      const view = await waitFor(
+        () => alerts(status),
+        (view) => view.active.length === 1,
+        'the alert taken over by the new run',
+      )
+      assert.deepEqual(
+        view.active.map((alert) => [alert.rule, alert.target]),
+        [['appDown', 'billing']],
+      )
+      await sleep(3_000) // thirty rounds, well past the rule's one second
+      assert.equal(receiver.received.length, 1, 'no second down notice')
+
+      member = await startMember('billing', '1.2.3', member.port)
+      await waitFor(
+        async () => receiver.received.length,
+        (count) => count >= 2,
+        'the recovery notice',
+      )
+      const [down, recovered] = receiver.received.map((hook) => JSON.parse(hook.body) as Notice)
+      assert.equal(down?.kind, 'firing')
+      assert.equal(recovered?.kind, 'resolved')
+      assert.equal(recovered?.since, down?.since, 'the recovery names the same incident')
+    } finally {
+      await status.close()
+      await member.close()
+      await receiver.close()
+      await database.close()
+      await rm(join(alertsFile, '..'), { recursive: true, force: true })
+      delete process.env.TEST_HOOK_RESTART
     }
   })
 })

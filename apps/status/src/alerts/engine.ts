@@ -31,7 +31,19 @@ export interface ActiveAlert {
   firedAt: string
 }
 
+/** A fired alert as the history database keeps it between runs of this app. */
+export interface FiringAlert {
+  rule: RuleName
+  target: string
+  since: string
+  firedAt: string
+  lastNotifiedAt: string
+  message: string
+}
+
 interface State {
+  rule: RuleName
+  target: string
   since: number
   firedAt: number | null
   lastNotifiedAt: number
@@ -48,7 +60,7 @@ const RECENT_NOTICES = 50
 export class AlertEngine {
   readonly #reminderMs: number
   readonly #send: (notice: Notice) => void
-  readonly #states = new Map<string, State & { rule: RuleName; target: string }>()
+  readonly #states = new Map<string, State>()
   readonly #recent: Notice[] = []
 
   constructor(options: { reminderMs: number; send: (notice: Notice) => void }) {
@@ -63,11 +75,18 @@ export class AlertEngine {
     const holding = new Set<string>()
     for (const condition of conditions) {
       if (!condition.active) continue
-      const key = `${condition.rule}\u0000${condition.target}`
+      const key = alertKey(condition)
       holding.add(key)
       let state = this.#states.get(key)
       if (!state) {
-        state = { ...condition, since: at, firedAt: null, lastNotifiedAt: 0 }
+        state = {
+          rule: condition.rule,
+          target: condition.target,
+          since: at,
+          firedAt: null,
+          lastNotifiedAt: 0,
+          message: condition.message,
+        }
         this.#states.set(key, state)
       }
       state.message = condition.message
@@ -109,12 +128,50 @@ export class AlertEngine {
       }))
   }
 
+  /** What to keep across a restart: the fired alerts with when they were last sent. */
+  firing(): FiringAlert[] {
+    return [...this.#states.values()].flatMap((state) =>
+      state.firedAt === null
+        ? []
+        : [
+            {
+              rule: state.rule,
+              target: state.target,
+              since: new Date(state.since).toISOString(),
+              firedAt: new Date(state.firedAt).toISOString(),
+              lastNotifiedAt: new Date(state.lastNotifiedAt).toISOString(),
+              message: state.message,
+            },
+          ],
+    )
+  }
+
+  /**
+   * Takes over the alerts a previous run had fired, so their notice is not sent again and
+   * their recovery is (at the next round where they no longer hold). One this run has fired
+   * already stays as it is.
+   */
+  restore(alerts: readonly FiringAlert[]): void {
+    for (const alert of alerts) {
+      const key = alertKey(alert)
+      if (typeof this.#states.get(key)?.firedAt === 'number') continue
+      this.#states.set(key, {
+        rule: alert.rule,
+        target: alert.target,
+        since: Date.parse(alert.since),
+        firedAt: Date.parse(alert.firedAt),
+        lastNotifiedAt: Date.parse(alert.lastNotifiedAt),
+        message: alert.message,
+      })
+    }
+  }
+
   /** The latest notices, newest first. */
   recent(): Notice[] {
     return [...this.#recent]
   }
 
-  #notice(kind: NoticeKind, state: State & { rule: RuleName; target: string }, at: number): Notice {
+  #notice(kind: NoticeKind, state: State, at: number): Notice {
     const message =
       kind === 'resolved'
         ? `resolved after ${duration(at - state.since)}: ${state.message}`
@@ -128,6 +185,10 @@ export class AlertEngine {
       at: new Date(at).toISOString(),
     }
   }
+}
+
+function alertKey(alert: { rule: RuleName; target: string }): string {
+  return `${alert.rule}\u0000${alert.target}`
 }
 
 function duration(ms: number): string {

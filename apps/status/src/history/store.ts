@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { type AppData, openAppData, runMigrations } from '@flotilla/data'
 import type { DependencyCheck } from '@flotilla/service'
 import type pg from 'pg'
+import type { FiringAlert } from '../alerts/engine.js'
 import type { HistoryPoint, Incident, Series, Window } from './types.js'
 
 /** One target's reading in one poll round: what the history keeps of it. */
@@ -25,6 +26,8 @@ export interface TargetSample {
 export interface Round {
   at: Date
   samples: TargetSample[]
+  /** The alerts firing after this round, kept for the next run; absent: left as they are. */
+  firing?: FiringAlert[]
 }
 
 export interface HistoryOptions {
@@ -34,6 +37,8 @@ export interface HistoryOptions {
   /** Time between connection attempts while the database cannot be reached. */
   reconnectMs: number
   log: { info(message: string): void; warn(object: object, message: string): void }
+  /** Receives the alerts the last run left firing, once connected, before any round is written. */
+  onConnected?: (firing: FiringAlert[]) => void
 }
 
 /** Raw rounds are kept this long (the 1 h chart reads them), then summarised per bucket. */
@@ -65,6 +70,19 @@ WITH inserted AS (
   ON CONFLICT (target) WHERE ended_at IS NULL DO NOTHING
 )
 UPDATE incidents SET ended_at = $3 WHERE ended_at IS NULL AND target = ANY($4::text[])`
+
+// The firing alerts after a round replace the stored ones (two statements over distinct rows).
+const SAVE_FIRING = `
+WITH firing AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(rule text, target text, since timestamptz,
+    fired_at timestamptz, last_notified_at timestamptz, message text)
+), cleared AS (
+  DELETE FROM alert_state s
+  WHERE NOT EXISTS (SELECT 1 FROM firing f WHERE f.rule = s.rule AND f.target = s.target)
+)
+INSERT INTO alert_state SELECT rule, target, since, fired_at, last_notified_at, message FROM firing
+ON CONFLICT (rule, target) DO UPDATE SET since = excluded.since, fired_at = excluded.fired_at,
+  last_notified_at = excluded.last_notified_at, message = excluded.message`
 
 // Moves samples older than the cutoff into per-bucket summaries (merged into a bucket a late
 // replay already filled, weighting averages by sample count).
@@ -273,6 +291,7 @@ export class HistoryStore {
       while (this.#pending.length > 0) {
         const round = this.#pending[0] as Round
         await pool.query(RECORD_ROUND, roundValues(round))
+        if (round.firing) await pool.query(SAVE_FIRING, [firingValue(round.firing)])
         this.#pending.shift()
       }
       if (this.#lastError !== null) this.#options.log.info('history database reachable again')
@@ -310,6 +329,12 @@ export class HistoryStore {
         },
       )
       await runMigrations({ databaseUrl, dir: migrationsDir })
+      if (this.#options.onConnected) {
+        const { rows } = await (data.pg as pg.Pool).query<FiringRow>(
+          'SELECT rule, target, since, fired_at, last_notified_at, message FROM alert_state',
+        )
+        this.#options.onConnected(rows.map(toFiring))
+      }
     } catch (error) {
       await data?.close()
       this.#lastError = error instanceof Error ? error.message : String(error)
@@ -352,6 +377,39 @@ function roundValues(round: Round): unknown[] {
     at,
     notDown.map((sample) => sample.target),
   ]
+}
+
+interface FiringRow {
+  rule: FiringAlert['rule']
+  target: string
+  since: Date
+  fired_at: Date
+  last_notified_at: Date
+  message: string
+}
+
+function firingValue(firing: FiringAlert[]): string {
+  return JSON.stringify(
+    firing.map((alert) => ({
+      rule: alert.rule,
+      target: alert.target,
+      since: alert.since,
+      fired_at: alert.firedAt,
+      last_notified_at: alert.lastNotifiedAt,
+      message: alert.message,
+    })),
+  )
+}
+
+function toFiring(row: FiringRow): FiringAlert {
+  return {
+    rule: row.rule,
+    target: row.target,
+    since: row.since.toISOString(),
+    firedAt: row.fired_at.toISOString(),
+    lastNotifiedAt: row.last_notified_at.toISOString(),
+    message: row.message,
+  }
 }
 
 function toPoint(row: PointRow): HistoryPoint {
