@@ -213,9 +213,10 @@ function chart(label, series, span, pick, options) {
       const start = Math.max(span.from, Date.parse(incident.start))
       const end = incident.end === null ? span.to : Math.min(span.to, Date.parse(incident.end))
       const left = x(start)
-      const width = Math.max(2, x(end) - left)
+      // wide enough to see when the outage is seconds long in an hour or a day
+      const width = Math.max(4, x(end) - left)
       const what = `down ${clock(incident.start)}–${incident.end ? clock(incident.end) : 'now'}${incident.detail ? `: ${incident.detail}` : ''}`
-      return `<rect class="incident" data-start="${escapeHtml(incident.start)}" x="${fixed(Math.min(left, WIDTH - 2))}" y="0" width="${fixed(width)}" height="${HEIGHT}"><title>${escapeHtml(what)}</title></rect>`
+      return `<rect class="incident" data-start="${escapeHtml(incident.start)}" x="${fixed(Math.min(left, WIDTH - 4))}" y="0" width="${fixed(width)}" height="${HEIGHT}"><title>${escapeHtml(what)}</title></rect>`
     })
     .join('')
   const restarts = series.points
