@@ -44,8 +44,9 @@ export type Fleet = Static<typeof FleetSchema>
 /**
  * The shared services every stack runs, probed without credentials: a status page must not
  * hold admin secrets, so stores that need a login are checked by a TCP connect, and the ones
- * that offer an unauthenticated health endpoint are asked over HTTP. Chroma is reached only
- * through its guard, whose /readyz checks Chroma's heartbeat.
+ * that offer an unauthenticated health endpoint are asked over HTTP. Chroma and Neo4j are
+ * reached only through their guards (Neo4j sits on an internal network with its guard), whose
+ * /readyz checks the store behind.
  */
 export const SHARED_SERVICES: readonly FleetService[] = [
   { name: 'postgres', description: 'PostgreSQL', probe: 'tcp://postgres:5432' },
@@ -56,7 +57,11 @@ export const SHARED_SERVICES: readonly FleetService[] = [
     description: 'ChromaDB via chroma-guard',
     probe: 'http://chroma-guard:8000/readyz',
   },
-  { name: 'neo4j', description: 'Neo4j (Bolt)', probe: 'tcp://neo4j:7687' },
+  {
+    name: 'neo4j',
+    description: 'Neo4j via neo4j-guard',
+    probe: 'http://neo4j-guard:7475/readyz',
+  },
   { name: 'nginx', description: 'nginx', probe: 'tcp://nginx:80' },
 ]
 
