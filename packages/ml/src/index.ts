@@ -43,15 +43,13 @@ export { meanPoolNormalize, softmaxRows } from './pooling.js'
 export {
   cosine,
   cosineRanker,
-  type RankingResult,
-  rankingAccuracy,
-} from './quality/ranking.js'
-export {
   RANKING_DOCUMENTS,
   RANKING_QUERIES,
   type RankingDocument,
   type RankingQuery,
-} from './quality/ranking-set.js'
+  type RankingResult,
+  rankingAccuracy,
+} from './quality/index.js'
 export {
   measureRawThroughput,
   type RawThroughput,

@@ -73,6 +73,22 @@ export const MODEL_SPECS = {
     vocabulary: { kind: 'builtin' },
     labels: ['NEGATIVE', 'POSITIVE'],
   },
+  // distilbert-base-uncased-finetuned-sst-2-english's size (66M parameters, 6 × 768): what the
+  // real classifier costs in memory, measurable without its weights.
+  'distilbert-classifier': {
+    kind: 'classifier',
+    name: 'distilbert-classifier',
+    layers: 6,
+    hidden: 768,
+    heads: 12,
+    intermediate: 3072,
+    maxPositions: 512,
+    maxSeqLength: 512,
+    weightStd: 0.02,
+    seed: 4,
+    vocabulary: { kind: 'wordlist', path: WAMERICAN_PATH, size: 30522 },
+    labels: ['NEGATIVE', 'POSITIVE'],
+  },
 } as const satisfies Record<string, TransformerSpec>
 
 export type ModelName = keyof typeof MODEL_SPECS
