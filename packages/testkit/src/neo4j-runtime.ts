@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -61,6 +62,9 @@ export function neo4jConfig(port: number): string {
     'server.http.enabled=false',
     'server.https.enabled=false',
     'dbms.security.auth_enabled=true',
+    // No lockout after failed logins: a test trying wrong passwords must not lock `neo4j` out
+    // for every other test sharing the server.
+    'dbms.security.auth_max_failed_attempts=0',
     'server.memory.pagecache.size=64m',
     'db.memory.transaction.total.max=256m',
     // Throwaway data: no preallocated 256 MiB transaction log files.
@@ -145,6 +149,16 @@ async function tool(command: string, args: string[], what: string): Promise<void
   }
 }
 
+/** Builds of an older pom or launcher: ~100 MB each, and nothing starts from them again. */
+function removeOtherBuilds(current: string): void {
+  for (const name of readdirSync(cacheRoot())) {
+    const dir = join(cacheRoot(), name)
+    if (/^neo4j-[0-9a-f]{16}$/.test(name) && dir !== current) {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 /**
  * Resolves Neo4j with Maven and jars the compiled launcher, in a staging dir renamed into
  * place (whole or not at all). False when another process put its build there first.
@@ -169,6 +183,7 @@ async function build(dir: string): Promise<boolean> {
     writeFileSync(join(staging, ARG_FILE), `-cp "${join(dir, 'launcher.jar')}:${jars}"\n`)
     try {
       renameSync(staging, dir)
+      removeOtherBuilds(dir)
       return true
     } catch (error) {
       if (!isComplete(dir)) throw error

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import neo4j from 'neo4j-driver'
 import { isPortTakenLog, PortTakenError, retryIfPortTaken } from './errors.js'
 import { findFreePort, LOOPBACK } from './free-port.js'
@@ -8,6 +9,7 @@ import {
   prepareNeo4jRuntime,
 } from './neo4j-runtime.js'
 import { generatePassword } from './secrets.js'
+import type { ServiceProcess } from './service-process.js'
 import { waitUntil } from './wait-until.js'
 
 export const NEO4J_URL_VAR = 'TEST_NEO4J_URL'
@@ -103,7 +105,14 @@ export async function probeNeo4j(url: string, user: string, password: string): P
 async function startOnce(runtime: Neo4jRuntime): Promise<Neo4jServer> {
   const password = generatePassword()
   const port = await findFreePort()
-  const server = launchNeo4j(runtime, createNeo4jHome(port, password))
+  const home = createNeo4jHome(port, password)
+  let server: ServiceProcess
+  try {
+    server = launchNeo4j(runtime, home)
+  } catch (error) {
+    rmSync(home, { recursive: true, force: true })
+    throw error
+  }
   try {
     const url = `bolt://${LOOPBACK}:${port}`
     await waitUntil(() => probeNeo4j(url, USER, password), {
