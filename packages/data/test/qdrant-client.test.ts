@@ -234,6 +234,19 @@ describe('a renewed token reaches the running client through its credential file
     )
   })
 
+  test('an unreadable credential file leaves the current token in use', async () => {
+    const token = await mintQdrantToken(KEY, OWN)
+    const qdrant = openQdrant({
+      url: recorder.url,
+      token,
+      collections: OWN,
+      credentialsFile: dir, // a directory: reading it fails
+      reloadIntervalMs: 0,
+    })
+    await qdrant.ready()
+    assert.ok(sentTo(recorder).every((r) => r.headers.authorization === `Bearer ${token}`))
+  })
+
   test('a token in the file that drops one of the app’s collections is not taken', async () => {
     await writeCredentials(await mintQdrantToken(KEY, ['a__docs']))
     const qdrant = openQdrant({

@@ -139,7 +139,8 @@ function tokenHolder(config: QdrantClientConfig, allowed: readonly string[]) {
     if (!file) return Promise.resolve(false)
     reading ??= (async () => {
       lastRead = Date.now()
-      const next = (await readEnvFile(file))?.QDRANT_API_KEY
+      // Unreadable for a moment while the provisioner replaces it: keep the current token.
+      const next = (await readEnvFile(file).catch(() => undefined))?.QDRANT_API_KEY
       if (!next || next === token) return false
       grantsAll(next, allowed, `the token in ${file}`)
       token = next
