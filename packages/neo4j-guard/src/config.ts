@@ -12,6 +12,8 @@ export const guardConfigSchema = serviceConfig({
   NEO4J_GUARD_SECRET: Type.String({ minLength: 32 }),
   // An import batch is up to 10000 nodes or links with their properties.
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024 }),
+  /** Every other route: one node, link or query (capped at BODY_LIMIT_BYTES). */
+  OPERATION_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
   /** Every statement's transaction timeout: one app cannot hold Neo4j busy for long. */
   NEO4J_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
 })

@@ -163,6 +163,7 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
       throw httpError(error, request)
     })
 
+    const operationLimit = Math.min(config.OPERATION_BODY_LIMIT_BYTES, config.BODY_LIMIT_BYTES)
     for (const [name, route] of Object.entries(GUARD_ROUTES)) {
       const handle = handlers[name as keyof GuardRoutes] as (
         caller: Caller,
@@ -171,6 +172,7 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
       api.route({
         method: route.method,
         url: route.path,
+        bodyLimit: name.startsWith('import') ? config.BODY_LIMIT_BYTES : operationLimit,
         schema: {
           tags: ['graph'],
           ...('body' in route ? { body: route.body } : {}),

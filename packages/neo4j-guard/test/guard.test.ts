@@ -113,6 +113,7 @@ describe('neo4j-guard in front of a real Neo4j', () => {
       PORT: '0',
       LOG_LEVEL: 'silent',
       BODY_LIMIT_BYTES: String(256 * 1024),
+      OPERATION_BODY_LIMIT_BYTES: String(64 * 1024),
       NEO4J_URL: server.url,
       NEO4J_USER: server.user,
       NEO4J_PASSWORD: server.password,
@@ -277,6 +278,15 @@ describe('neo4j-guard in front of a real Neo4j', () => {
     })
     assert.equal(big.status, 413)
     assert.equal(big.body.error?.code, 'PAYLOAD_TOO_LARGE')
+    // One node: the operation limit (64 KiB here); a batch of them: the import limit.
+    const pad = 'x'.repeat(80 * 1024)
+    const one = await call('POST', GUARD_ROUTES.upsertNode.path, t, { id: 'pad', props: { pad } })
+    assert.equal(one.status, 413)
+    const batch = await call('POST', GUARD_ROUTES.importNodes.path, t, {
+      nodes: [{ id: 'pad', props: { pad } }],
+    })
+    assert.equal(batch.status, 200)
+    assert.equal(await alpha.deleteNode('pad'), true)
     const form = await fetch(`${url}${GUARD_ROUTES.getNode.path}`, {
       method: 'POST',
       headers: {
