@@ -5,10 +5,12 @@ import { appDataConfigFromEnv } from '../src/clients/config.js'
 import {
   appOfNeo4jGuardToken,
   denyStatements,
+  GraphInputError,
   GUARD_ROUTES,
   grantStatements,
   neo4jGuardToken,
   neo4jPrincipal,
+  provisionNeo4j,
 } from '../src/neo4j/index.js'
 import { AdminConfigError, adminConfigFromEnv } from '../src/provision/admin-config.js'
 import { targetFor } from './qdrant-recorder.js'
@@ -150,6 +152,16 @@ describe('enterprise: what an app role is denied (Neo4j 5 privilege syntax)', ()
       denyStatements('x` TO PUBLIC //')[0]?.text,
       'DENY LOAD ON ALL DATA TO `x`` TO PUBLIC //`',
     )
+  })
+})
+
+describe('provisioning refuses a label that is not an app label', () => {
+  test('before connecting to anything', async () => {
+    const admin = { url: 'bolt://127.0.0.1:1', user: 'neo4j', password: 'x' }
+    for (const label of ['App_a`) DETACH DELETE n //', 'App_a\\u0060', 'Other']) {
+      const target = { name: 'evil', resources: { neo4j: { label, database: 'app-evil' } } }
+      await assert.rejects(provisionNeo4j(admin, [target], 'community'), GraphInputError, label)
+    }
   })
 })
 
