@@ -4,6 +4,8 @@
 #   scripts/ci/docker-up.sh                  install + start Docker only
 #   scripts/ci/docker-up.sh chroma           ... then build chromadb/chroma (and its bases)
 #   scripts/ci/docker-up.sh postgres redis   ... several images (names or tags)
+#   scripts/ci/docker-up.sh neo4j            ... neo4j:5-community, built by this repo from
+#                                            Neo4j's Maven jars (scripts/ci/neo4j-image)
 #
 # Idempotent: installs docker.io, debootstrap and curl only when missing, starts
 # dockerd only when `docker info` fails, and build.sh skips images that exist.
@@ -71,10 +73,19 @@ build_images() {
   (( $# )) || return 0
   local build="$OFFLINE_IMAGES_DIR/build.sh"
   [[ -x $build ]] || die "offline image kit not found at $build (set OFFLINE_IMAGES_DIR)"
-  local args=() image
-  for image in "$@"; do args+=(--only "$image"); done
+  local args=() image neo4j=0
+  for image in "$@"; do
+    # The kit has no neo4j (README there); ours is built on the kit's Debian base.
+    if [[ $image == neo4j* ]]; then
+      neo4j=1
+      args+=(--only debian:bookworm-slim)
+    else
+      args+=(--only "$image")
+    fi
+  done
   log "building images: $*"
   as_root "$build" "${args[@]}"
+  if (( neo4j )); then as_root bash "$REPO_ROOT/scripts/ci/neo4j-image/build.sh"; fi
 }
 
 install_missing_packages

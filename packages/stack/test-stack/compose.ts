@@ -31,16 +31,32 @@ type Service = {
   environment?: Record<string, string>
 }
 
+/** A shared service left out of the stack, and why. */
+export interface RemovedService {
+  service: string
+  image: string
+  reason: string
+}
+
 /**
- * docker-compose.yml without the shared services whose image is not on this machine (here:
- * qdrant, neo4j; no container registry): they, the dependencies on them and the provisioner's
- * URL for them are removed, so their apps start and report them degraded.
+ * The shared services the stack may run without, with the provisioner's admin URL for each:
+ * only Qdrant, whose server cannot be had without a container registry. Every other image
+ * has a stand-in (scripts/ci/docker-up.sh; Neo4j's is scripts/ci/neo4j-image).
+ */
+const PROVISION_URLS: Record<string, string> = {
+  qdrant: 'QDRANT_ADMIN_URL',
+}
+
+/**
+ * docker-compose.yml without the optional shared services whose image is not on this
+ * machine: they, the dependencies on them and the provisioner's URL for them are removed,
+ * so their apps start and report them degraded.
  */
 export function composeWithoutMissingImages(
   root: string,
   outFile: string,
   env: NodeJS.ProcessEnv,
-): { file: string; removed: string[] } {
+): { file: string; removed: RemovedService[] } {
   const text = execFileSync(
     composeCommand()[0] ?? 'docker-compose',
     [
@@ -54,25 +70,30 @@ export function composeWithoutMissingImages(
     { env, encoding: 'utf8' },
   )
   const config = parse(text) as { services: Record<string, Service> }
-  const provisionUrls: Record<string, string> = {
-    qdrant: 'QDRANT_ADMIN_URL',
-    neo4j: 'NEO4J_ADMIN_URL',
+  const removed: RemovedService[] = []
+  for (const [service, { image }] of Object.entries(config.services)) {
+    if (service in PROVISION_URLS && image && !imageExists(image)) {
+      removed.push({
+        service,
+        image,
+        reason: `no image ${image} on this machine (no registry, no local stand-in)`,
+      })
+    }
   }
-  const removed: string[] = []
-  for (const [name, service] of Object.entries(config.services)) {
-    if (name in provisionUrls && service.image && !imageExists(service.image)) removed.push(name)
-  }
-  for (const name of removed) {
+  for (const { service: name } of removed) {
     delete config.services[name]
     for (const service of Object.values(config.services)) {
       delete service.depends_on?.[name]
     }
-    const url = provisionUrls[name]
+    const url = PROVISION_URLS[name]
     if (url) delete config.services.provision?.environment?.[url]
   }
   const provision = config.services.provision
   if (provision && removed.length > 0) {
-    provision.environment = { ...provision.environment, PROVISION_SKIP_STORES: removed.join(',') }
+    provision.environment = {
+      ...provision.environment,
+      PROVISION_SKIP_STORES: removed.map((r) => r.service).join(','),
+    }
   }
   // `config` prints variables interpolated and a literal `$` still escaped as `$$`.
   // Every string quoted: PyYAML (docker-compose v1) reads a bare `no` as false.
