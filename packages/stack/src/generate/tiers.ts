@@ -11,9 +11,24 @@ export async function tierVersionProblems(root: string): Promise<string[]> {
   const rootLock = await readJson(join(root, 'package-lock.json'))
   const locked = (rootLock.packages ?? {}) as Record<string, { version?: string }>
   const problems: string[] = []
+  // What a tier and the tiers below it install: a workspace package living in a tier resolves
+  // its own imports there, never from the app layer above it.
+  const installed = new Set<string>()
   for (const dir of TIER_DIRS) {
     const manifest = await readJson(join(root, dir, 'package.json'))
     const dependencies = (manifest.dependencies ?? {}) as Record<string, string>
+    const workspacePackages = (manifest.workspacePackages ?? []) as string[]
+    for (const name of [...Object.keys(dependencies), ...workspacePackages]) installed.add(name)
+    for (const name of workspacePackages) {
+      const own = await readJson(join(root, 'packages', name.split('/')[1] ?? name, 'package.json'))
+      for (const needed of Object.keys((own.dependencies ?? {}) as Record<string, string>)) {
+        if (!installed.has(needed)) {
+          problems.push(
+            `${dir}/package.json: ${name} (a workspacePackage of this tier) needs ${needed}, which neither this tier nor one below it installs`,
+          )
+        }
+      }
+    }
     for (const [name, version] of Object.entries(dependencies)) {
       const expected = locked[`node_modules/${name}`]?.version
       if (expected === undefined) {
