@@ -11,6 +11,9 @@ export const COLLECTION_NAME_PATTERN = '^[a-z](?!.*__)[a-z0-9_]{1,30}[a-z0-9]$'
 /** A public path prefix at nginx: "/" or lowercase segments, each followed by "/". */
 export const ROUTE_PATTERN = '^/([a-z0-9][a-z0-9_-]*/)*$'
 
+/** An environment variable an app takes from the operator's .env (never a store's: those are the provisioner's). */
+export const ENV_NAME_PATTERN = '^[A-Z][A-Z0-9_]{0,63}$'
+
 /** Compose profile names, restricted to lowercase. */
 export const PROFILE_PATTERN = '^[a-z0-9][a-z0-9_.-]*$'
 
@@ -76,6 +79,16 @@ export const ManifestSchema = Type.Object(
         maximum: 15,
         description: 'a Redis logical DB index from 0 to 15',
       }),
+    ),
+    env: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.String({ minLength: 1, description: 'what the variable is for, for .env.example' }),
+        {
+          description:
+            'an object of the operator settings the app reads: { "VAR": "what it is for" }; each comes from <APP>_VAR in .env, empty when unset',
+        },
+      ),
     ),
   },
   { additionalProperties: false, description: 'an object' },

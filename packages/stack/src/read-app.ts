@@ -1,6 +1,6 @@
 import { Value } from 'typebox/value'
 import type { App } from './app.js'
-import { type Manifest, ManifestSchema } from './manifest.js'
+import { ENV_NAME_PATTERN, type Manifest, ManifestSchema } from './manifest.js'
 import { manifestProblems } from './manifest-problems.js'
 import { appNameFromPackageName, validateAppName } from './names.js'
 import type { Problem } from './problems.js'
@@ -87,7 +87,7 @@ export function readApp(source: AppSource): ReadResult {
   for (const { field, message } of meaningProblems(manifest)) report(field, message)
   if (problems.length > 0) return { claims, problems }
 
-  const { tier, route, port, stores, resources, profile, redisDb } = manifest
+  const { tier, route, port, stores, resources, profile, redisDb, env = {} } = manifest
   return {
     app: {
       name,
@@ -101,6 +101,7 @@ export function readApp(source: AppSource): ReadResult {
       resources,
       profile,
       redisDb,
+      env,
     },
     claims,
     problems,
@@ -127,6 +128,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Rules the schema cannot say: values that are well-formed but unusable together. */
+/** Variables the generated compose service sets itself; an app's `env` may not take them. */
+const KIT_ENV = ['HOST', 'PORT', 'LOG_LEVEL', 'NODE_OPTIONS']
+
 function meaningProblems(manifest: Manifest): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = []
   const { memory, cpus } = manifest.resources
@@ -145,6 +149,17 @@ function meaningProblems(manifest: Manifest): { field: string; message: string }
       message:
         'must name a compose profile (e.g. "ml") for tier "ml": the ML tier only starts with --profile',
     })
+  }
+  for (const key of Object.keys(manifest.env ?? {})) {
+    // A record's key pattern is not checked by the schema itself.
+    if (!new RegExp(ENV_NAME_PATTERN).test(key)) {
+      problems.push({ field: `flotilla.env.${key}`, message: `must match ${ENV_NAME_PATTERN}` })
+    } else if (KIT_ENV.includes(key)) {
+      problems.push({
+        field: `flotilla.env.${key}`,
+        message: `is set by the stack itself (${KIT_ENV.join(', ')}): choose another name`,
+      })
+    }
   }
   if (manifest.redisDb !== undefined && manifest.stores.redis !== true) {
     problems.push({

@@ -16,6 +16,7 @@ import { parse } from 'yaml'
 import {
   appUid,
   composeAppServices,
+  envExampleApps,
   loadRegistry,
   MarkerError,
   nginxRoutes,
@@ -47,7 +48,11 @@ interface ComposeService {
 
 async function twoApps(t: import('node:test').TestContext) {
   const root = await fakeRoot(t, {
-    notes: appPackage('notes', { port: 3001, stores: { postgres: true, redis: true } }),
+    notes: appPackage('notes', {
+      port: 3001,
+      stores: { postgres: true, redis: true },
+      env: { WEBHOOK_URL: 'where notes posts changes' },
+    }),
     embedder: appPackage('embedder', {
       tier: 'ml',
       route: '/embedder/',
@@ -83,6 +88,12 @@ test('compose: each app runs as its own uid with its limits, hardening and depen
   assert.ok(notes.command.includes('--env-file-if-exists=/run/flotilla/secrets/apps/notes.env'))
   assert.equal(notes.build.args.TIER_IMAGE, `flotilla/base:${TAG}`)
   assert.equal(notes.profiles, undefined)
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation
+  assert.equal(notes.environment.WEBHOOK_URL, '${NOTES_WEBHOOK_URL:-}', 'from .env, empty if unset')
+  assert.match(
+    envExampleApps(registry),
+    /# notes: where notes posts changes\n# NOTES_WEBHOOK_URL=\n/,
+  )
 
   const embedder = services.embedder as ComposeService
   assert.deepEqual(embedder.profiles, ['ml'])

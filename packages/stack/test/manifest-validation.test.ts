@@ -198,6 +198,18 @@ const cases: {
     message: /0 to 15, got 16/,
   },
   {
+    rule: 'an env variable the stack sets itself',
+    overrides: { env: { PORT: 'a port of my own' } },
+    field: 'flotilla.env.PORT',
+    message: /set by the stack itself/,
+  },
+  {
+    rule: 'a lowercase env variable',
+    overrides: { env: { webhook: 'where alerts go' } },
+    field: 'flotilla.env.webhook',
+    message: /must match/,
+  },
+  {
     rule: 'redisDb without redis',
     overrides: { redisDb: 3 },
     field: 'flotilla.redisDb',

@@ -43,6 +43,7 @@ function appService(app: App): string[] {
     ['PORT', `"${app.port}"`],
     ['LOG_LEVEL', `\${${appVariable(app, 'LOG_LEVEL')}:-info}`],
     ['NODE_OPTIONS', `--max-old-space-size=${Math.max(heapMiB, 16)}`],
+    ...Object.keys(app.env).map((key): [string, string] => [key, `\${${appVariable(app, key)}:-}`]),
   ]
 
   const dependencies = ['provision', ...storeServices(app)]

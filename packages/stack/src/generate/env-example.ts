@@ -8,6 +8,10 @@ export function envExampleApps(registry: Pick<Registry, 'apps'>): string {
       [
         `# ${app.name} (${app.manifestFile}): log level, one of fatal error warn info debug trace silent`,
         `# ${appVariable(app, 'LOG_LEVEL')}=info`,
+        ...Object.entries(app.env).flatMap(([key, about]) => [
+          `# ${app.name}: ${about}`,
+          `# ${appVariable(app, key)}=`,
+        ]),
       ].join('\n'),
     )
     .join('\n')
