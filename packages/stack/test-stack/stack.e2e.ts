@@ -10,6 +10,8 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
+import { cosineRanker, rankingAccuracy } from '@flotilla/ml/quality'
+import { checkAlertCycle } from '../../../apps/status/test/stack-check.js'
 import { loadRegistry, resourcesFor } from '../src/index.js'
 import { composeCommand, composeWithoutMissingImages, run } from './compose.js'
 
@@ -19,10 +21,14 @@ const hasApp = (name: string) => registry.apps.some((app) => app.name === name)
 const project = `flotilla_e2e_${process.pid}`
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-stack-'))
 const port = await freePort()
+const sinkPort = await freePort()
 const env = {
   ...process.env,
   HTTP_BIND: '127.0.0.1',
   HTTP_PORT: String(port),
+  // The status app's generic JSON webhook (manifest `env`, passed from .env): a receiver on the
+  // stack's own network, added below, records what it is sent.
+  STATUS_ALERT_WEBHOOK_URL: 'http://webhook-sink:9000/hook',
   FLOTILLA_SUBNET: '172.31.240.0/24',
   FLOTILLA_CHROMA_SUBNET: '172.31.241.0/28',
 }
@@ -70,7 +76,17 @@ before(async () => {
           )
           .join('\n'),
   )
-  compose = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
+  compose = [
+    ...composeCommand(),
+    '-p',
+    project,
+    '-f',
+    file,
+    '-f',
+    webhookSink(),
+    '--project-directory',
+    root,
+  ]
   await timed('compose up', async () => {
     try {
       await run([...compose, '--profile', 'ml', 'up', '-d', '--no-build'], { cwd: root, env })
@@ -125,6 +141,24 @@ test('embedder: an embedding through nginx', { skip: !hasApp('embedder') }, asyn
   const { data } = response.body as { data: { embedding: number[] }[] }
   assert.equal(data.length, 1)
   assert.ok((data[0]?.embedding.length ?? 0) > 0)
+})
+
+test('embedder: the stack serves the real all-MiniLM-L6-v2 — the right document ranks first', {
+  skip: !hasApp('embedder'),
+}, async () => {
+  const embed = async (texts: string[]) => {
+    const response = await json('POST', '/embedder/v1/embeddings', {
+      input: texts,
+      model: 'embedding',
+    })
+    assert.equal(response.status, 200, JSON.stringify(response.body))
+    return (response.body as { data: { embedding: number[] }[] }).data.map((d) => d.embedding)
+  }
+  const result = await rankingAccuracy(await cosineRanker(embed))
+  console.log(
+    `# ranking through nginx: ${result.queries - result.misses.length}/${result.queries} queries found their document first`,
+  )
+  assert.ok(result.accuracy >= 0.9, `random or wrong weights: ${JSON.stringify(result.misses)}`)
 })
 
 test('classifier: a classification through nginx', { skip: !hasApp('classifier') }, async () => {
@@ -240,6 +274,32 @@ test('status page at /', { skip: !hasApp('status') }, async () => {
   assert.equal(response.status, 200)
   assert.match(response.headers.get('content-type') ?? '', /text\/html/)
   assert.equal(response.headers.get('x-content-type-options'), 'nosniff')
+})
+
+test('status: a stopped app raises one alert and one recovery, at the page and the webhook, and its down period is on the chart', {
+  skip: !hasApp('status') || !hasApp('notes'),
+}, async () => {
+  const cycle = await checkAlertCycle({
+    baseUrl: base,
+    app: 'notes',
+    stop: () => run([...compose, 'stop', 'notes'], { cwd: root, env }),
+    start: () => run([...compose, 'start', 'notes'], { cwd: root, env }),
+  })
+  await waitHealthy(120_000)
+  const received = (await (await fetch(`http://127.0.0.1:${sinkPort}/received`)).json()) as {
+    body: string
+  }[]
+  const notices = received
+    .map(
+      (request) =>
+        JSON.parse(request.body) as { kind: string; rule: string; target: string; since: string },
+    )
+    .filter((n) => n.rule === 'appDown' && n.target === 'notes' && n.since === cycle.firing.since)
+  assert.deepEqual(
+    notices.map((n) => n.kind),
+    ['firing', 'resolved'],
+    `the webhook got exactly one alert and one recovery notice: ${JSON.stringify(received)}`,
+  )
 })
 
 test('internal endpoints are not reachable through nginx', async () => {
@@ -432,6 +492,42 @@ async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<v
     if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs / 1000}s`)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
   }
+}
+
+/**
+ * A compose file adding `webhook-sink` to the stack's network: it keeps every request it is
+ * sent and lists them at GET /received, published on loopback for this test only.
+ */
+function webhookSink(): string {
+  const script = join(workDir, 'sink.mjs')
+  writeFileSync(
+    script,
+    `import { createServer } from 'node:http'
+const received = []
+createServer((request, response) => {
+  if (request.method !== 'POST') return response.end(JSON.stringify(received))
+  let body = ''
+  request.on('data', (chunk) => { body += chunk })
+  request.on('end', () => { received.push({ path: request.url, body }); response.end('ok') })
+}).listen(9000)
+`,
+    { mode: 0o644 },
+  )
+  const file = join(workDir, 'webhook-sink.yml')
+  writeFileSync(
+    file,
+    [
+      'services:',
+      '  webhook-sink:',
+      '    image: node:24-bookworm-slim',
+      '    command: [node, /sink.mjs]',
+      `    volumes: ["${script}:/sink.mjs:ro"]`,
+      `    ports: ["127.0.0.1:${sinkPort}:9000"]`,
+      '    networks: [flotilla]',
+      '',
+    ].join('\n'),
+  )
+  return file
 }
 
 async function json(method: string, path: string, body?: unknown) {
