@@ -11,6 +11,7 @@ const app: App = {
   ...manifest.flotilla,
   tier: 'base',
   redisDb: null,
+  env: {},
 }
 
 const resources = resourcesFor(app)

@@ -247,6 +247,7 @@ export function targetFor(
     resources: { memory: '64M', cpus: '0.25' },
     profile: null,
     redisDb: null,
+    env: {},
   }
   return { name, resources: resourcesFor(app) }
 }
