@@ -36,6 +36,7 @@ test('a valid registry loads, sorted by name, with paths relative to the root', 
     resources: { memory: '192M', cpus: '0.50' },
     profile: null,
     redisDb: 7,
+    env: {},
   })
   assert.equal(embedder?.tier, 'ml')
   assert.equal(embedder?.profile, 'ml')
