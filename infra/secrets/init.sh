@@ -44,6 +44,8 @@ secret chroma_guard_secret "${CHROMA_GUARD_SECRET:-}" 0
 secret chroma_admin_token "${CHROMA_ADMIN_TOKEN:-}" 0
 secret neo4j_password "${NEO4J_PASSWORD:-}" 0
 secret neo4j_guard_secret "${NEO4J_GUARD_SECRET:-}" 0
+# Signs the per-app tokens apps present to the embedder; the provisioner hands them out.
+secret embedder_caller_secret "${EMBEDDER_CALLER_SECRET:-}" 0
 
 # Derived files in the formats their consumers read.
 printf 'postgres://postgres:%s@postgres:5432/postgres' "$(cat "$admin/postgres_password")" >"$admin/postgres_admin_url"

@@ -22,6 +22,7 @@ const project = `flotilla_e2e_${process.pid}`
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-stack-'))
 const port = await freePort()
 const sinkPort = await freePort()
+const subnetOctet = Number(process.env.STACK_SUBNET_OCTET ?? 240)
 const env = {
   ...process.env,
   HTTP_BIND: '127.0.0.1',
@@ -29,8 +30,9 @@ const env = {
   // The status app's generic JSON webhook (manifest `env`, passed from .env): a receiver on the
   // stack's own network, added below, records what it is sent.
   STATUS_ALERT_WEBHOOK_URL: 'http://webhook-sink:9000/hook',
-  FLOTILLA_SUBNET: '172.31.240.0/24',
-  FLOTILLA_CHROMA_SUBNET: '172.31.241.0/28',
+  // Fixed so a run's addresses are known; STACK_SUBNET_OCTET moves them (two runs side by side).
+  FLOTILLA_SUBNET: `172.31.${subnetOctet}.0/24`,
+  FLOTILLA_CHROMA_SUBNET: `172.31.${subnetOctet + 1}.0/28`,
 }
 const base = `http://127.0.0.1:${port}`
 let compose: string[] = []
