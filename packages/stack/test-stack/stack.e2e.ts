@@ -1,7 +1,9 @@
 /**
  * The stack end to end: build the images, `compose up` the whole stack (ML profile
  * included), and drive it through nginx only. Run: npm run test:stack (from the root).
- * STACK_SKIP_BUILD=1 reuses the images; STACK_KEEP=1 leaves the stack up afterwards.
+ * STACK_SKIP_BUILD=1 reuses the images; STACK_KEEP=1 leaves the stack up afterwards and
+ * prints how to attach to it; STACK_ATTACH=<project>:<port>:<sink port> runs the tests against
+ * that stack (no build, no up, no down). Suites in ./suites/ get a `Stack` and add their tests.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -14,14 +16,16 @@ import { cosineRanker, rankingAccuracy } from '@flotilla/ml/quality'
 import { checkAlertCycle } from '../../../apps/status/test/stack-check.js'
 import { loadRegistry, resourcesFor } from '../src/index.js'
 import { composeCommand, composeWithoutMissingImages, run } from './compose.js'
+import type { Stack } from './stack-handle.js'
 
 const root = resolve(import.meta.dirname, '../../..')
 const registry = await loadRegistry(root)
 const hasApp = (name: string) => registry.apps.some((app) => app.name === name)
-const project = `flotilla_e2e_${process.pid}`
+const attach = process.env.STACK_ATTACH?.split(':')
+const project = attach?.[0] ?? `flotilla_e2e_${process.pid}`
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-stack-'))
-const port = await freePort()
-const sinkPort = await freePort()
+const port = attach ? Number(attach[1]) : await freePort()
+const sinkPort = attach ? Number(attach[2]) : await freePort()
 const subnetOctet = Number(process.env.STACK_SUBNET_OCTET ?? 240)
 const env = {
   ...process.env,
@@ -60,7 +64,7 @@ before(async () => {
       { cwd: root },
     ),
   )
-  if (!process.env.STACK_SKIP_BUILD) {
+  if (!process.env.STACK_SKIP_BUILD && !attach) {
     await timed('build images', () =>
       run(['scripts/build-images'], { cwd: root, env, timeoutMs: BUILD_TIMEOUT_MS }),
     )
@@ -89,6 +93,7 @@ before(async () => {
     '--project-directory',
     root,
   ]
+  if (attach) return
   await timed('compose up', async () => {
     try {
       await run([...compose, '--profile', 'ml', 'up', '-d', '--no-build'], { cwd: root, env })
@@ -106,8 +111,9 @@ before(async () => {
 })
 
 after(async () => {
-  if (process.env.STACK_KEEP) {
+  if (process.env.STACK_KEEP || attach) {
     console.log(`# left running: ${compose.join(' ')}`)
+    console.log(`# attach: STACK_ATTACH=${project}:${port}:${sinkPort}`)
   } else if (compose.length > 0) {
     await timed('down -v', () =>
       run([...compose, '--profile', 'ml', 'down', '-v', '--remove-orphans'], { cwd: root, env }),
@@ -498,6 +504,14 @@ async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<v
  * A compose file adding `webhook-sink` to the stack's network: it keeps every request it is
  * sent and lists them at GET /received, published on loopback for this test only.
  */
+// Suites in ./suites/ (one concern each) run after the tests above, against the same stack.
+const stack: Stack = { root, base, env, compose: () => compose, missing: () => missing, hasApp }
+const suitesDir = join(import.meta.dirname, 'suites')
+for (const file of readdirSync(suitesDir).filter((f) => f.endsWith('.ts')).sort()) {
+  const suite = (await import(join(suitesDir, file))) as { default: (stack: Stack) => void }
+  suite.default(stack)
+}
+
 function webhookSink(): string {
   const script = join(workDir, 'sink.mjs')
   writeFileSync(
