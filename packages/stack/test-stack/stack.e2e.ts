@@ -507,7 +507,9 @@ async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<v
 // Suites in ./suites/ (one concern each) run after the tests above, against the same stack.
 const stack: Stack = { root, base, env, compose: () => compose, missing: () => missing, hasApp }
 const suitesDir = join(import.meta.dirname, 'suites')
-for (const file of readdirSync(suitesDir).filter((f) => f.endsWith('.ts')).sort()) {
+for (const file of readdirSync(suitesDir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort()) {
   const suite = (await import(join(suitesDir, file))) as { default: (stack: Stack) => void }
   suite.default(stack)
 }
