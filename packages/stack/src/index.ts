@@ -1,5 +1,18 @@
 export type { App, Registry } from './app.js'
 export {
+  BACKUP_RECORDS_APP_VARIABLE,
+  BACKUP_RECORDS_DEFAULT_DIR,
+  BACKUP_RECORDS_MOUNT,
+  BACKUP_RECORDS_READER,
+  BACKUP_RECORDS_VARIABLE,
+  type BackupRecord,
+  BackupRecordSchema,
+  backupRecordsDir,
+  isBackedUp,
+  readBackupRecords,
+  writeBackupRecord,
+} from './backup-records.js'
+export {
   APP_SECRETS_DIR,
   APP_UID_BASE,
   appUid,

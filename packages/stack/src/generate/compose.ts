@@ -1,4 +1,11 @@
 import type { App, Registry } from '../app.js'
+import {
+  BACKUP_RECORDS_APP_VARIABLE,
+  BACKUP_RECORDS_DEFAULT_DIR,
+  BACKUP_RECORDS_MOUNT,
+  BACKUP_RECORDS_READER,
+  BACKUP_RECORDS_VARIABLE,
+} from '../backup-records.js'
 import { parseMemory } from '../quantities.js'
 import { TIER_IMAGE } from './tier-defaults.js'
 import { appUid } from './uid.js'
@@ -45,6 +52,9 @@ function appService(app: App): string[] {
     ['NODE_OPTIONS', `--max-old-space-size=${Math.max(heapMiB, 16)}`],
     ...Object.keys(app.env).map((key): [string, string] => [key, `\${${appVariable(app, key)}:-}`]),
   ]
+  // The status app alone sees the backups' public records (never the backups themselves).
+  const readsBackupRecords = app.name === BACKUP_RECORDS_READER
+  if (readsBackupRecords) environment.push([BACKUP_RECORDS_APP_VARIABLE, BACKUP_RECORDS_MOUNT])
 
   const dependencies = ['provision', ...storeServices(app)]
   const readyz = `fetch('http://127.0.0.1:${app.port}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`
@@ -66,6 +76,11 @@ function appService(app: App): string[] {
     ...environment.map(([key, value]) => `    ${key}: ${value}`),
     '  volumes:',
     `    - app_secrets:${APP_SECRETS_DIR}:ro`,
+    ...(readsBackupRecords
+      ? [
+          `    - \${${BACKUP_RECORDS_VARIABLE}:-./${BACKUP_RECORDS_DEFAULT_DIR}}:${BACKUP_RECORDS_MOUNT}:ro`,
+        ]
+      : []),
     '  read_only: true',
     '  tmpfs: [/tmp]',
     '  cap_drop: [ALL]',
