@@ -129,7 +129,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Rules the schema cannot say: values that are well-formed but unusable together. */
 /** Variables the generated compose service sets itself; an app's `env` may not take them. */
-const KIT_ENV = ['HOST', 'PORT', 'LOG_LEVEL', 'NODE_OPTIONS']
+const KIT_ENV = ['HOST', 'PORT', 'LOG_LEVEL', 'NODE_OPTIONS', 'BODY_LIMIT_BYTES']
 
 function meaningProblems(manifest: Manifest): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = []

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import {
-  closeSync,
-  cpSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { parse } from 'yaml'
+import { bodyLimitBytes, nginxUpstreams } from '../src/generate/index.js'
 import {
   appUid,
   composeAppServices,
@@ -106,11 +98,11 @@ test('nginx: a location per app passing the path unchanged, internal endpoints r
   const routes = nginxRoutes(registry)
   assert.match(
     routes,
-    /location \^~ \/notes\/ \{\n\s+set \$flotilla_app notes;\n\s+set \$flotilla_upstream notes:3001;/,
+    /location \^~ \/notes\/ \{\n\s+set \$flotilla_app notes;\n\s+limit_req zone=app_notes burst=100 nodelay;\n\s+client_max_body_size 1048576;\n\s+proxy_pass http:\/\/app_notes;\n/,
   )
   assert.match(
     routes,
-    /limit_req zone=app_embedder burst=40 nodelay;\n\s+client_max_body_size 16m;/,
+    /limit_req zone=app_embedder burst=40 nodelay;\n\s+client_max_body_size 4194304;/,
   )
   for (const path of ['/healthz', '/readyz', '/metrics', '/docs/json']) {
     assert.ok(routes.includes(`location = ${path} { return 404; }`), path)
@@ -119,33 +111,37 @@ test('nginx: a location per app passing the path unchanged, internal endpoints r
   assert.match(routes, /location \/ \{\n\s+set \$flotilla_app front-page;\n\s+return 503;/)
 })
 
-test('nginx: the real configuration passes nginx -t', { skip: !hasNginx() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flotilla-nginx-'))
-  try {
-    cpSync(join(repoRoot, 'nginx'), join(dir, 'flotilla'), { recursive: true })
-    const conf = readFileSync(join(repoRoot, 'nginx/nginx.conf'), 'utf8')
-    // The host has no `nginx` user (the image does); the rest is tested as shipped.
-    writeFileSync(join(dir, 'nginx.conf'), conf.replace(/^user nginx;$/m, 'user nobody nogroup;'))
-    cpSync('/etc/nginx/mime.types', join(dir, 'mime.types'))
-    // A file, not a pipe: Node's pipes are sockets, which nginx cannot open as /dev/stderr.
-    const log = openSync(join(dir, 'nginx-t.log'), 'w')
-    try {
-      execFileSync(
-        'nginx',
-        ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid;`],
-        {
-          stdio: ['ignore', log, log],
-        },
-      )
-    } catch {
-      assert.fail(`nginx -t failed:\n${readFileSync(join(dir, 'nginx-t.log'), 'utf8')}`)
-    } finally {
-      closeSync(log)
-    }
-    assert.match(readFileSync(join(dir, 'nginx-t.log'), 'utf8'), /test is successful/)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
+test('nginx: an upstream group per app, resolved while nginx runs, with pooled connections', async (t) => {
+  const registry = await twoApps(t)
+  const upstreams = nginxUpstreams(registry)
+  for (const [name, port] of [
+    ['notes', 3001],
+    ['embedder', 3101],
+  ] as const) {
+    const block = new RegExp(`upstream app_${name} \\{([^}]*)\\}`).exec(upstreams)?.[1] ?? ''
+    assert.match(block, new RegExp(`\\n\\s+zone upstream_${name} \\d+k;`), name)
+    assert.match(block, new RegExp(`\\n\\s+server ${name}:${port} resolve max_fails=0;`), name)
+    assert.match(block, /\n\s+keepalive \d+;/, name)
   }
+  // nginx lets an idle connection go before the app does: Fastify's keepAliveTimeout is 72 s.
+  const timeout = /keepalive_timeout (\d+)s;/.exec(upstreams)?.[1]
+  assert.ok(Number(timeout) > 0 && Number(timeout) < 72, `keepalive_timeout ${timeout}s`)
+})
+
+test("body limit: nginx's client_max_body_size for an app is the BODY_LIMIT_BYTES its service gets", async (t) => {
+  const registry = await twoApps(t)
+  const services = parse(`x: &logging {}\n${composeAppServices(registry)}`) as Record<
+    string,
+    ComposeService
+  >
+  const routes = nginxRoutes(registry)
+  for (const app of registry.apps) {
+    const limit = bodyLimitBytes(app)
+    assert.equal(services[app.name]?.environment.BODY_LIMIT_BYTES, String(limit), app.name)
+    const location = new RegExp(`location \\^~ ${app.route} \\{([^}]*)\\}`).exec(routes)?.[1]
+    assert.match(location ?? '', new RegExp(`client_max_body_size ${limit};`), app.name)
+  }
+  assert.notEqual(bodyLimitBytes({ tier: 'base' }), bodyLimitBytes({ tier: 'ml' }))
 })
 
 test('markers: the block between the markers is replaced, the rest kept', () => {
@@ -175,6 +171,7 @@ test('check: a stale generated file is named, and generate makes it current', as
     'docker-compose.yml',
     '.env.example',
     'nginx/generated/limits.conf',
+    'nginx/generated/upstreams.conf',
     'nginx/generated/routes.conf',
   ])
   await writeGenerated(registry)
@@ -190,12 +187,3 @@ test('check: a stale generated file is named, and generate makes it current', as
 test('check: the committed generated files match the repository registry', async () => {
   assert.deepEqual(await staleFiles(await loadRegistry(repoRoot)), [], 'run npm run generate')
 })
-
-function hasNginx(): boolean {
-  try {
-    execFileSync('nginx', ['-v'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}

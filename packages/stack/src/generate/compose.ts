@@ -7,7 +7,7 @@ import {
   BACKUP_RECORDS_VARIABLE,
 } from '../backup-records.js'
 import { parseMemory } from '../quantities.js'
-import { TIER_IMAGE } from './tier-defaults.js'
+import { bodyLimitBytes, TIER_IMAGE } from './tier-defaults.js'
 import { appUid } from './uid.js'
 
 /**
@@ -50,6 +50,8 @@ function appService(app: App): string[] {
     ['PORT', `"${app.port}"`],
     ['LOG_LEVEL', `\${${appVariable(app, 'LOG_LEVEL')}:-info}`],
     ['NODE_OPTIONS', `--max-old-space-size=${Math.max(heapMiB, 16)}`],
+    // nginx's client_max_body_size for the app too: nginx refuses every oversized body.
+    ['BODY_LIMIT_BYTES', `"${bodyLimitBytes(app)}"`],
     ...Object.keys(app.env).map((key): [string, string] => [key, `\${${appVariable(app, key)}:-}`]),
   ]
   // The status app alone sees the backups' public records (never the backups themselves).

@@ -4,7 +4,7 @@ import type { Registry } from '../app.js'
 import { composeAppServices } from './compose.js'
 import { envExampleApps } from './env-example.js'
 import { replaceBlock } from './markers.js'
-import { nginxLimits, nginxRoutes } from './nginx.js'
+import { nginxLimits, nginxRoutes, nginxUpstreams } from './nginx.js'
 
 export interface GeneratedFile {
   /** POSIX path relative to the registry root. */
@@ -25,6 +25,7 @@ export async function generatedFiles(registry: Registry): Promise<GeneratedFile[
     await withBlock('docker-compose.yml', composeAppServices(registry)),
     await withBlock('.env.example', envExampleApps(registry)),
     { path: 'nginx/generated/limits.conf', content: nginxLimits(registry) },
+    { path: 'nginx/generated/upstreams.conf', content: nginxUpstreams(registry) },
     { path: 'nginx/generated/routes.conf', content: nginxRoutes(registry) },
   ]
 }

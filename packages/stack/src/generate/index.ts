@@ -2,7 +2,13 @@ export { APP_SECRETS_DIR, appVariable, composeAppServices } from './compose.js'
 export { envExampleApps } from './env-example.js'
 export { type GeneratedFile, generatedFiles, staleFiles, writeGenerated } from './files.js'
 export { beginMarker, endMarker, MarkerError, replaceBlock } from './markers.js'
-export { INTERNAL_PATHS, nginxLimits, nginxRoutes } from './nginx.js'
-export { TIER_IMAGE, TIER_LIMITS } from './tier-defaults.js'
+export {
+  INTERNAL_PATHS,
+  nginxLimits,
+  nginxRoutes,
+  nginxUpstreams,
+  UPSTREAM_KEEPALIVE,
+} from './nginx.js'
+export { bodyLimitBytes, TIER_IMAGE, TIER_LIMITS } from './tier-defaults.js'
 export { TIER_DIRS, tierVersionProblems } from './tiers.js'
 export { APP_UID_BASE, appUid } from './uid.js'
