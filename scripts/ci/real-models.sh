@@ -8,8 +8,9 @@
 # stdout: the MODELS setting that serves them (progress goes to stderr), so CI does
 #   export MODELS="$(bash scripts/ci/real-models.sh)"
 # and the tests, scripts/build-images and the stack e2e all use the real embedding model.
-# The classifier stays generated there: no real sentiment classifier's weights can be had from
-# a package registry (see packages/ml/README.md), and MODELS says so explicitly.
+# The classifier stays generated there: its tokenizer is this MiniLM's and its config is in the
+# lock, but its 268 MB model.onnx comes only from the hub, and no package registry carries a real
+# sentiment classifier's weights (see packages/ml/README.md). MODELS says so explicitly.
 #
 # Environment: FLOTILLA_MODEL_CACHE (default ~/.cache/flotilla/models).
 set -Eeuo pipefail

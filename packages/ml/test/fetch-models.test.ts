@@ -6,14 +6,22 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import {
+  assertPinned,
   isInstalled,
   obtainPinnedModel,
+  type PinnedFile,
   type PinnedModel,
   readModelLock,
   writeNewPins,
 } from '../src/fetch-models.js'
+import { readModelFiles } from '../src/model-files.js'
+import { TextTokenizer } from '../src/tokenizer.js'
 import { modelDir } from './fixtures.js'
+
+const MINILM = 'all-MiniLM-L6-v2'
+const CLASSIFIER = 'distilbert-sst2'
 
 const REVISION = 'c'.repeat(40)
 const FILES = {
@@ -128,10 +136,12 @@ describe('obtainPinnedModel from a hub (a local HTTP server here)', () => {
   it('refuses a truncated file even when the server announces the short length', async () => {
     behaviour.clear()
     behaviour.set('tokenizer.json', 'short')
-    const size = (originals['tokenizer.json'] as Buffer).length
+    const body = originals['tokenizer.json'] as Buffer
     await assert.rejects(
       obtainPinnedModel('m', pinned(), hub(), await target()),
-      new RegExp(`tokenizer\\.json \\(.*\\): ${size - 10} bytes, the pinned file has ${size}`),
+      new RegExp(
+        `tokenizer\\.json \\(.*\\): ${body.length - 10} bytes, the pinned file \\(sha256 ${sha256(body)}\\) has ${body.length}`,
+      ),
     )
   })
 
@@ -193,7 +203,7 @@ describe('obtainPinnedModel from a folder (dir:)', () => {
       (error: Error) =>
         error.message.includes(`model.onnx (${join(bad, 'm', 'model.onnx')}): expected sha256`) &&
         error.message.includes(
-          `Put the files of org/model at revision ${REVISION} into ${join(bad, 'm')}/`,
+          `Put the pinned files there: ${join(bad, 'm', 'model.onnx')} (onnx/model.onnx of org/model at revision ${REVISION}, sha256`,
         ),
     )
   })
@@ -207,13 +217,13 @@ describe('obtainPinnedModel from a folder (dir:)', () => {
       (error: Error) =>
         error.message.includes(`cannot read ${join(partial, 'm', 'config.json')} (ENOENT)`) &&
         error.message.includes(
-          `config.json (config.json, sha256 ${model.files['config.json']?.sha256})`,
+          `${join(partial, 'm', 'config.json')} (config.json of org/model at revision ${REVISION}, sha256 ${model.files['config.json']?.sha256})`,
         ),
     )
   })
 })
 
-it('pins the real models by commit and by sha256 wherever a trusted hash is known', async () => {
+it('pins every file of the real models by commit and sha256, so MODELS=real never stops at an unknown hash', async () => {
   const { models } = await readModelLock()
   const minilm = models['all-MiniLM-L6-v2'] as PinnedModel
   assert.equal(minilm.role, 'embedding')
@@ -222,9 +232,197 @@ it('pins the real models by commit and by sha256 wherever a trusted hash is know
     'model.safetensors',
     'tokenizer.json',
   ])
-  for (const pin of Object.values(minilm.files)) {
-    assert.match(pin.sha256 ?? '', /^[0-9a-f]{64}$/)
-    assert.ok(Number.isInteger(pin.size))
+  for (const pin of Object.values(minilm.files)) assert.ok(Number.isInteger(pin.size))
+  for (const [name, model] of Object.entries(models)) {
+    assertPinned(name, model)
+    for (const [file, pin] of Object.entries(model.files)) {
+      assert.match(pin.sha256 ?? '', /^[0-9a-f]{64}$/, `${name} ${file}`)
+    }
   }
-  assert.equal(models['distilbert-sst2']?.files['model.onnx']?.sha256?.length, 64)
+  const classifier = models[CLASSIFIER] as PinnedModel
+  assert.equal(classifier.role, 'classification')
+  assert.deepEqual(classifier.files['tokenizer.json'], {
+    ...minilm.files['tokenizer.json'],
+    from: { model: MINILM, repo: minilm.repo, revision: minilm.revision },
+  })
+  assert.deepEqual(classifier.config?.id2label, { 0: 'NEGATIVE', 1: 'POSITIVE' })
 })
+
+describe('readModelLock', () => {
+  it('resolves a "sameAs" file to the other model\'s pin and refuses one that names no such pin', async () => {
+    const lockPath = join(root, 'same-as.lock.json')
+    const a = pinned()
+    const b = { ...pinned(), repo: 'org/b', files: { 'tokenizer.json': { sameAs: 'a' } } }
+    await writeFile(lockPath, JSON.stringify({ models: { a, b } }))
+    const { models } = await readModelLock(lockPath)
+    assert.deepEqual(models.b?.files['tokenizer.json'], {
+      ...a.files['tokenizer.json'],
+      from: { model: 'a', repo: 'org/model', revision: REVISION },
+    })
+    await writeFile(
+      lockPath,
+      JSON.stringify({ models: { a, b: { ...b, files: { 'vocab.txt': { sameAs: 'a' } } } } }),
+    )
+    await assert.rejects(
+      readModelLock(lockPath),
+      /b's vocab\.txt is "sameAs" a, which pins no vocab\.txt/,
+    )
+  })
+})
+
+/**
+ * The real classifier's lock entry, obtained from a folder (dir:) as an air-gapped machine
+ * does: its tokenizer is all-MiniLM-L6-v2's pinned tokenizer.json (real bytes, as
+ * scripts/ci/real-models.sh leaves them), its config.json comes from the lock. The hub's
+ * 268 MB model.onnx cannot be had here, so a generated classifier stands in for it, pinned by
+ * its own sha256 (the checks are the same for any bytes).
+ */
+const minilmTokenizer = fileURLToPath(
+  new URL(`../models/${MINILM}/tokenizer.json`, import.meta.url),
+)
+const realTokenizer = await readFile(minilmTokenizer).catch(() => undefined)
+const lockedTokenizer = (await readModelLock()).models[MINILM]?.files['tokenizer.json']?.sha256
+const tokenizerSkip =
+  realTokenizer && sha256(realTokenizer) === lockedTokenizer
+    ? false
+    : `all-MiniLM-L6-v2's pinned tokenizer.json is not in packages/ml/models: run bash scripts/ci/real-models.sh`
+if (tokenizerSkip && process.env.CI) throw new Error(tokenizerSkip)
+
+describe('the pinned distilbert-sst2 classifier from a folder (dir:)', {
+  skip: tokenizerSkip,
+}, () => {
+  let standIn: Buffer
+  let model: PinnedModel
+
+  before(async () => {
+    standIn = await readFile(join(await modelDir('tiny-classifier'), 'model.onnx'))
+    const real = (await readModelLock()).models[CLASSIFIER] as PinnedModel
+    const onnx = real.files['model.onnx'] as PinnedFile
+    model = {
+      ...real,
+      files: { ...real.files, 'model.onnx': { ...onnx, sha256: sha256(standIn) } },
+    }
+  })
+
+  /** <root>/distilbert-sst2/model.onnx and <root>/all-MiniLM-L6-v2/tokenizer.json. */
+  async function folder(
+    change: Partial<Record<'model.onnx' | 'tokenizer.json', (b: Buffer) => Buffer>> = {},
+  ) {
+    const dir = await mkdtemp(join(root, 'classifier-src-'))
+    const onnx = join(dir, CLASSIFIER, 'model.onnx')
+    const tokenizer = join(dir, MINILM, 'tokenizer.json')
+    await mkdir(join(dir, CLASSIFIER))
+    await mkdir(join(dir, MINILM))
+    await writeFile(onnx, change['model.onnx']?.(standIn) ?? standIn)
+    const bytes = realTokenizer as Buffer
+    await writeFile(tokenizer, change['tokenizer.json']?.(bytes) ?? bytes)
+    return { root: dir, onnx, tokenizer }
+  }
+
+  it('takes the pinned files and serves the labels and the 512-token limit of the model card', async () => {
+    const { root: source } = await folder()
+    const dir = await target()
+    assert.deepEqual(
+      await obtainPinnedModel(CLASSIFIER, model, { kind: 'dir', root: source }, dir),
+      [],
+    )
+    assert.equal(await isInstalled(dir, CLASSIFIER, model), true)
+    assert.ok((await readFile(join(dir, 'tokenizer.json'))).equals(realTokenizer as Buffer))
+    const files = await readModelFiles(dir)
+    assert.deepEqual(files.labels, ['NEGATIVE', 'POSITIVE'])
+    assert.equal(files.maxTokens, 512)
+    assert.equal(files.hiddenSize, 768)
+    assert.equal(files.padTokenId, 0)
+
+    // The ids distilbert-base-uncased-finetuned-sst-2-english's own tokenizer gives (published
+    // in Hugging Face's course, "Behind the pipeline", and in notebooks using this checkpoint).
+    const tokenizer = TextTokenizer.fromFile(files.tokenizerPath, files.maxTokens)
+    const published: [string, number[]][] = [
+      [
+        "I've been waiting for a HuggingFace course my whole life.",
+        [
+          101, 1045, 1005, 2310, 2042, 3403, 2005, 1037, 17662, 12172, 2607, 2026, 2878, 2166, 1012,
+          102,
+        ],
+      ],
+      ['I hate this so much!', [101, 1045, 5223, 2023, 2061, 2172, 999, 102]],
+      [
+        "I don't know how to do it!",
+        [101, 1045, 2123, 1005, 1056, 2113, 2129, 2000, 2079, 2009, 999, 102],
+      ],
+      ['Today is not that bad', [101, 2651, 2003, 2025, 2008, 2919, 102]],
+    ]
+    for (const [text, ids] of published)
+      assert.deepEqual((await tokenizer.encode(text)).ids, ids, text)
+    const long = await tokenizer.encode('word '.repeat(600))
+    assert.equal(long.ids.length, 512)
+    assert.equal(long.ids.at(-1), 102)
+    assert.equal(long.truncated, true)
+  })
+
+  it('refuses a model.onnx whose sha256 differs, naming the file, the hash and what to do', async () => {
+    const { root: source, onnx } = await folder({ 'model.onnx': flipMiddleByte })
+    const dir = await target()
+    await assert.rejects(
+      obtainPinnedModel(CLASSIFIER, model, { kind: 'dir', root: source }, dir),
+      (error: Error) => {
+        assert.ok(
+          error.message.includes(`model.onnx (${onnx}): expected sha256 ${sha256(standIn)}, got `),
+          error.message,
+        )
+        assert.ok(
+          error.message.includes(
+            `Put the pinned files there: ${onnx} (onnx/model.onnx of ${model.repo} at revision ${model.revision}, sha256 ${sha256(standIn)})`,
+          ),
+          error.message,
+        )
+        assert.doesNotMatch(error.message, /^ +tokenizer\.json/m, 'only model.onnx is wrong')
+        return true
+      },
+    )
+    assert.deepEqual(await readdir(join(dir, '..')), [], 'nothing is left behind')
+  })
+
+  it('refuses a truncated model.onnx (no pinned size: its sha256 does not match)', async () => {
+    const { root: source, onnx } = await folder({
+      'model.onnx': (b) => b.subarray(0, b.length >> 1),
+    })
+    await assert.rejects(
+      obtainPinnedModel(CLASSIFIER, model, { kind: 'dir', root: source }, await target()),
+      (error: Error) =>
+        error.message.includes(`model.onnx (${onnx}): expected sha256 ${sha256(standIn)}, got `),
+    )
+  })
+
+  it("refuses a truncated tokenizer.json, naming all-MiniLM-L6-v2's file, its hash and where it comes from", async () => {
+    const bytes = realTokenizer as Buffer
+    const { root: source, tokenizer } = await folder({
+      'tokenizer.json': (b) => b.subarray(0, b.length - 1000),
+    })
+    const dir = await target()
+    await assert.rejects(
+      obtainPinnedModel(CLASSIFIER, model, { kind: 'dir', root: source }, dir),
+      (error: Error) => {
+        assert.ok(
+          error.message.includes(
+            `tokenizer.json (${tokenizer}): ${bytes.length - 1000} bytes, the pinned file (sha256 ${lockedTokenizer}) has ${bytes.length}`,
+          ),
+          error.message,
+        )
+        assert.match(error.message, /sentence-transformers\/all-MiniLM-L6-v2 at revision 1110a243f/)
+        assert.match(
+          error.message,
+          /scripts\/ci\/real-models\.sh prepares all-MiniLM-L6-v2's files from PyPI/,
+        )
+        return true
+      },
+    )
+    assert.deepEqual(await readdir(join(dir, '..')), [])
+  })
+})
+
+function flipMiddleByte(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes)
+  copy.writeUInt8(copy.readUInt8(copy.length >> 1) ^ 1, copy.length >> 1)
+  return copy
+}
