@@ -244,7 +244,7 @@ async function obtainFile(
     response = await fetch(url)
   } catch (error) {
     throw new Error(
-      `model ${name}: ${file}: GET ${url} failed: ${causeOf(error)}.\nWithout access to ${source.endpoint}, use MODELS=dir:<folder> with the pinned files (sha256 ${pin.sha256 ?? 'not pinned yet'} for ${file})${usesPyPiModel(name, model) ? `; ${PYPI_HINT}` : ''}.`,
+      `model ${name}: ${file}: GET ${url} failed: ${causeOf(error)}.\nWithout access to ${source.endpoint}, use MODELS=dir:<folder> with the pinned files (sha256 ${pin.sha256 ?? 'not pinned yet'} for ${file})${(pin.from?.model ?? name) === PYPI_MODEL ? `; ${PYPI_HINT}` : ''}.`,
     )
   }
   if (!response.ok || !response.body) {

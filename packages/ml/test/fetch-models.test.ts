@@ -24,6 +24,7 @@ const MINILM = 'all-MiniLM-L6-v2'
 const CLASSIFIER = 'distilbert-sst2'
 
 const REVISION = 'c'.repeat(40)
+const OTHER_REVISION = 'd'.repeat(40)
 const FILES = {
   'model.onnx': 'onnx/model.onnx',
   'tokenizer.json': 'onnx/tokenizer.json',
@@ -39,6 +40,7 @@ let originals: Record<string, Buffer>
 let server: Server
 let endpoint: string
 const behaviour = new Map<string, Behaviour>()
+const requested: string[] = []
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'flotilla-fetch-'))
@@ -46,9 +48,14 @@ before(async () => {
   originals = {}
   for (const file of Object.keys(FILES)) originals[file] = await readFile(join(source, file))
   server = createServer((request, response) => {
-    const entry = Object.entries(FILES).find(
-      ([, path]) => request.url === `/org/model/resolve/${REVISION}/${path}`,
-    )
+    requested.push(request.url ?? '')
+    // org/other at OTHER_REVISION holds the same tokenizer.json at its top level.
+    const entry =
+      request.url === `/org/other/resolve/${OTHER_REVISION}/tokenizer.json`
+        ? (['tokenizer.json'] as const)
+        : Object.entries(FILES).find(
+            ([, path]) => request.url === `/org/model/resolve/${REVISION}/${path}`,
+          )
     if (!entry) return response.writeHead(404).end()
     const body = originals[entry[0]] as Buffer
     switch (behaviour.get(entry[0]) ?? 'ok') {
@@ -102,6 +109,25 @@ describe('obtainPinnedModel from a hub (a local HTTP server here)', () => {
     }
     assert.equal(await isInstalled(dir, 'm', pinned()), true)
     assert.equal(await isInstalled(dir, 'other', pinned()), false)
+  })
+
+  it("downloads a sameAs file from the other model's repo and revision", async () => {
+    behaviour.clear()
+    requested.length = 0
+    const model = pinned()
+    const tokenizer = model.files['tokenizer.json'] as PinnedFile
+    model.files['tokenizer.json'] = {
+      ...tokenizer,
+      path: 'tokenizer.json',
+      from: { model: 'other', repo: 'org/other', revision: OTHER_REVISION },
+    }
+    const dir = await target()
+    assert.deepEqual(await obtainPinnedModel('m', model, hub(), dir), [])
+    assert.ok(requested.includes(`/org/other/resolve/${OTHER_REVISION}/tokenizer.json`))
+    assert.ok(!requested.includes(`/org/model/resolve/${REVISION}/onnx/tokenizer.json`))
+    assert.ok(
+      (await readFile(join(dir, 'tokenizer.json'))).equals(originals['tokenizer.json'] as Buffer),
+    )
   })
 
   it('refuses a file whose sha256 differs, naming it, the expected hash and what to do', async () => {
