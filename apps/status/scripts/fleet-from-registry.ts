@@ -1,4 +1,4 @@
-import { parseMemory, type Registry } from '@flotilla/stack'
+import { isBackedUp, parseMemory, type Registry } from '@flotilla/stack'
 import { type Fleet, SHARED_SERVICES } from '../src/fleet.js'
 
 /** Every registered app at its compose hostname (the app's name), plus the shared services. */
@@ -12,6 +12,7 @@ export function fleetFromRegistry(registry: Pick<Registry, 'apps'>): Fleet {
       profile: app.profile,
       memoryLimitBytes: parseMemory(app.resources.memory),
       url: `http://${app.name}:${app.port}`,
+      backedUp: isBackedUp(app),
     })),
     services: [...SHARED_SERVICES],
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { freemem, totalmem } from 'node:os'
 import { AppError } from '@flotilla/service'
 import type { FastifyInstance } from 'fastify'
-import { readBackupTimes } from './alerts/backups.js'
+import { type BackupState, BackupWatch } from './alerts/backups.js'
 import { type LoadedAlerts, loadAlerts } from './alerts/config.js'
 import { AlertEngine } from './alerts/engine.js'
 import { Notifier } from './alerts/notify.js'
@@ -14,7 +14,7 @@ import type { History, Window } from './history/types.js'
 import { FleetMonitor } from './monitor.js'
 import { RENDER_SCRIPT_PATH, renderPage } from './page/page.js'
 import type { StatusReport } from './report.js'
-import { registerApiRoutes } from './routes.js'
+import { type AlertsView, registerApiRoutes } from './routes.js'
 
 /** How long the first render waits for the charts before sending the page without them. */
 const PAGE_HISTORY_WAIT_MS = 1_000
@@ -25,7 +25,9 @@ const PAGE_HISTORY_WAIT_MS = 1_000
  */
 export async function statusApp(app: FastifyInstance, config: StatusConfig): Promise<void> {
   const fleet = await readFleet(config.FLEET_FILE)
-  const alerts = await loadAlerts(config.ALERTS_FILE)
+  const alerts = await loadAlerts(config.ALERTS_FILE, process.env, {
+    backupMaxAgeHours: config.BACKUP_MAX_AGE_HOURS,
+  })
   const renderer = await readFile(new URL('./page/render.js', import.meta.url), 'utf8')
   const notifier = new Notifier(alerts.webhooks, (webhook, error) =>
     // The URL is a secret: only the webhook's name is logged.
@@ -45,6 +47,17 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
     log: app.log,
     onConnected: (firing) => engine.restore(firing),
   })
+  const backupWatch =
+    config.BACKUP_RECORDS_DIR === undefined
+      ? null
+      : new BackupWatch({
+          dir: config.BACKUP_RECORDS_DIR,
+          apps: fleet.apps.filter((target) => target.backedUp).map((target) => target.name),
+          history,
+          startedAt: new Date(),
+          onError: (error) => app.log.warn({ err: error }, 'cannot read the backup records'),
+        })
+  let backups: BackupState[] = []
   const report = (): StatusReport => ({
     ...monitor.report(),
     machine: { memoryTotalBytes: totalmem(), memoryAvailableBytes: freemem() },
@@ -58,10 +71,11 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
     windowMs: config.METRICS_WINDOW_MS,
     onError: (error) => app.log.error({ err: error }, 'fleet poll failed'),
     onRound: async (round) => {
-      const backups = await watchedBackups(config.BACKUPS_DIR, (error) =>
-        app.log.warn({ err: error }, 'cannot read the backups folder'),
+      backups = (await backupWatch?.read()) ?? []
+      engine.evaluate(
+        conditions(alerts.config, report(), backupWatch && backups, round.at),
+        round.at,
       )
-      engine.evaluate(conditions(alerts.config, report(), backups, round.at), round.at)
       // Not awaited: a slow or absent database must not delay probes or alerts.
       void history.record({ ...round, firing: engine.firing() })
       cachedHistory.clear()
@@ -149,31 +163,28 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
         throw error
       }
     },
-    alerts: () => alertsView(alerts, engine, config.BACKUPS_DIR),
+    alerts: () => alertsView(alerts, engine, backupWatch !== null, backups),
   })
 }
 
-async function watchedBackups(
-  dir: string | undefined,
-  onError: (error: unknown) => void,
-): Promise<Map<string, Date | null> | null> {
-  if (dir === undefined) return null
-  try {
-    return await readBackupTimes(dir)
-  } catch (error) {
-    onError(error)
-    return null
-  }
-}
-
-function alertsView(alerts: LoadedAlerts, engine: AlertEngine, backupsDir: string | undefined) {
+function alertsView(
+  alerts: LoadedAlerts,
+  engine: AlertEngine,
+  backupsWatched: boolean,
+  backups: readonly BackupState[],
+): AlertsView {
   return {
     active: engine.active(),
     recent: engine.recent(),
     rules: alerts.config.rules,
     overrides: alerts.config.overrides,
     reminderMinutes: alerts.config.reminderMinutes,
-    backupsWatched: backupsDir !== undefined,
+    backupsWatched,
+    backups: backups.map(({ app, finishedAt, sizeBytes }) => ({
+      app,
+      finishedAt: finishedAt?.toISOString() ?? null,
+      sizeBytes,
+    })),
     webhooks: alerts.webhooks.map(({ name, format, urlEnv, url }) => ({
       name,
       format,

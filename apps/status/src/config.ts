@@ -22,8 +22,13 @@ export const statusConfigSchema = serviceConfig({
   HISTORY_RECONNECT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** Alert rules and webhooks (see alerts.json); mount another file and point here. */
   ALERTS_FILE: Type.String({ minLength: 1, default: bundledAlertsFile }),
-  /** `scripts/backup`'s output folder, mounted read-only; unset: backup age is not watched. */
-  BACKUPS_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * The public records `scripts/backup` writes of each verified backup (one `<app>.json`),
+   * mounted read-only; unset: backup age is not watched.
+   */
+  BACKUP_RECORDS_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Replaces the alerts file's default `backupAge.maxAgeHours` (per-app overrides still apply). */
+  BACKUP_MAX_AGE_HOURS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
 })
 
 export type StatusConfig = Static<typeof statusConfigSchema>

@@ -15,6 +15,8 @@ export const FleetAppSchema = Type.Object(
     memoryLimitBytes: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
     /** Internal base URL: /readyz, /metrics and /docs/json are read under it. */
     url: Type.String({ pattern: '^https?://[^/?#]+/?$' }),
+    /** Whether `scripts/backup` backs it up (it has a store): its backup age is watched. */
+    backedUp: Type.Boolean(),
   },
   { additionalProperties: false },
 )

@@ -36,7 +36,17 @@ export const AlertsViewSchema = Type.Object({
   rules: RulesSchema,
   overrides: Type.Record(Type.String(), Type.Unknown()),
   reminderMinutes: Type.Number(),
-  backupsWatched: Type.Boolean({ description: 'whether BACKUPS_DIR is set' }),
+  backupsWatched: Type.Boolean({ description: 'whether BACKUP_RECORDS_DIR is set' }),
+  backups: Type.Array(
+    Type.Object({
+      app: Type.String(),
+      finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'when its newest verified backup finished; null: none recorded',
+      }),
+      sizeBytes: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+    { description: 'each app scripts/backup backs up, as of the last round' },
+  ),
   webhooks: Type.Array(
     Type.Object({
       name: Type.String(),

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { writeBackupRecord } from '@flotilla/stack'
+import pg from 'pg'
 import { AlertsConfigError, loadAlerts } from '../src/alerts/config.js'
 import { AlertEngine, type Condition, type Notice } from '../src/alerts/engine.js'
 import type { StatusReport } from '../src/report.js'
@@ -16,12 +18,19 @@ import {
   startMember,
   startStatus,
   startWebhookReceiver,
+  type TestDatabase,
   testDatabase,
   type WebhookReceiver,
   waitFor,
   writeAlertsFile,
 } from './helpers.js'
 import { checkAlertCycle } from './stack-check.js'
+
+async function report(status: StatusHarness): Promise<StatusReport> {
+  const response = await fetch(`${status.url}/api/status`)
+  assert.equal(response.status, 200)
+  return (await response.json()) as StatusReport
+}
 
 async function alerts(status: StatusHarness): Promise<AlertsView> {
   const response = await fetch(`${status.url}/api/alerts`)
@@ -193,45 +202,165 @@ describe('AlertEngine over a clock', () => {
   })
 })
 
-describe('backup age', () => {
-  let dir: string
-  let status: StatusHarness
+describe('backup age, from the records scripts/backup writes', () => {
+  const HOUR = 3600_000
+  let records: string
+  let database: TestDatabase
+  let receiver: WebhookReceiver
+  let members: FleetMember[]
+  let status: StatusHarness | undefined
+  let alertsFile: string
+
+  const record = (app: string, ageHours: number) =>
+    writeBackupRecord(records, {
+      format: 1,
+      app,
+      finishedAt: new Date(Date.now() - ageHours * HOUR).toISOString(),
+      sizeBytes: 4096,
+      stores: ['postgres'],
+    })
+  // notes and kb are backed up (they have stores); web has none, so it is never watched.
+  const start = (env: Record<string, string> = {}) =>
+    startStatus(
+      {
+        apps: members.map((member) => fleetApp(member, member.name !== 'web')),
+        services: [],
+      },
+      {
+        DATABASE_URL: database.url,
+        BACKUP_RECORDS_DIR: records,
+        ALERTS_FILE: alertsFile,
+        POLL_INTERVAL_MS: '100',
+        ...env,
+      },
+    )
+  const backupNotices = () =>
+    receiver.received
+      .map((hook) => JSON.parse(hook.body) as Notice)
+      .filter((notice) => notice.rule === 'backupAge')
+      .map((notice) => `${notice.kind} ${notice.target}`)
+      .sort()
+  /** Lets a few rounds pass (the round time in /api/status moves on). */
+  const rounds = async (harness: StatusHarness, count: number) => {
+    const first = await report(harness)
+    let seen = 0
+    let last = first.generatedAt
+    await waitFor(
+      () => report(harness),
+      (now) => {
+        if (now.generatedAt !== last) {
+          seen += 1
+          last = now.generatedAt
+        }
+        return seen >= count
+      },
+      `${count} rounds`,
+    )
+  }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flotilla-backups-'))
-    const backup = async (app: string, ageHours: number, complete = true) => {
-      const created = new Date(Date.now() - ageHours * 3600_000)
-      const folder = join(dir, app, created.toISOString().replace(/[:.]/g, '-'))
-      await mkdir(folder, { recursive: true })
-      if (complete) {
-        await writeFile(
-          join(folder, 'manifest.json'),
-          JSON.stringify({ format: 1, app, createdAt: created.toISOString(), files: {} }),
-        )
-      }
-    }
-    await backup('notes', 30) // older than its 26 h
-    await backup('kb', 50)
-    await backup('kb', 1) // the newest counts
-    await backup('billing', 2, false) // started, never finished: no complete backup
-    status = await startStatus({ apps: [], services: [] }, { BACKUPS_DIR: dir })
+    records = await mkdtemp(join(tmpdir(), 'flotilla-backup-records-'))
+    database = await testDatabase()
+    receiver = await startWebhookReceiver()
+    members = await Promise.all(['notes', 'kb', 'web'].map((name) => startMember(name)))
+    process.env.TEST_HOOK_BACKUPS = `${receiver.url}/backups`
+    alertsFile = await writeAlertsFile({
+      webhooks: [{ name: 'test', format: 'json', urlEnv: 'TEST_HOOK_BACKUPS' }],
+    })
   })
 
   after(async () => {
     await status?.close()
-    await rm(dir, { recursive: true, force: true })
+    await Promise.all(members.map((member) => member.close()))
+    await receiver?.close()
+    await database?.close()
+    await rm(records, { recursive: true, force: true })
+    await rm(join(alertsFile, '..'), { recursive: true, force: true })
   })
 
-  it('fires for an app whose newest complete backup is too old, or which has none', async () => {
-    const view = await waitFor(
-      () => alerts(status),
-      (view) => view.active.length >= 2,
-      'backup alerts',
-    )
+  it('a fresh stack without any backup yet gets its schedule before an alert', async () => {
+    await record('kb', 1)
+    status = await start()
+    await rounds(status, 5)
+    const view = await alerts(status)
     assert.equal(view.backupsWatched, true)
+    assert.deepEqual(view.active, [])
+    assert.deepEqual(
+      view.backups.map(({ app, finishedAt }) => [app, finishedAt !== null]),
+      [
+        ['notes', false],
+        ['kb', true],
+      ],
+    )
+    const watched = await new pg.Client({ connectionString: database.url })
+    await watched.connect()
+    const { rows } = await watched.query('SELECT app FROM backup_watch ORDER BY app')
+    await watched.end()
+    assert.deepEqual(
+      rows.map((row) => row.app),
+      ['kb', 'notes'],
+      'the watch start is kept for a restart',
+    )
+    await status.close()
+    status = undefined
+  })
+
+  it('one alert per app for a backup older than its schedule, or none after it', async () => {
+    // As if the stack had run 27 h since: notes still has no backup, kb's is 30 h old.
+    const db = new pg.Client({ connectionString: database.url })
+    await db.connect()
+    await db.query(`UPDATE backup_watch SET since = now() - interval '27 hours'`)
+    await db.end()
+    await record('kb', 30)
+    status = await start({ BACKUP_MAX_AGE_HOURS: '20' })
+    const view = await waitFor(
+      () => alerts(status as StatusHarness),
+      (view) => view.active.length >= 2,
+      'both backup alerts',
+    )
+    assert.equal(view.rules.backupAge.maxAgeHours, 20, 'BACKUP_MAX_AGE_HOURS is the schedule')
     assert.deepEqual(view.active.map((alert) => [alert.target, alert.message]).sort(), [
-      ['billing', 'billing has no complete backup'],
-      ['notes', "notes's newest backup is 30 h old (over 26 h)"],
+      ['kb', "kb's newest backup is 30 h old (schedule: 20 h)"],
+      ['notes', 'notes has no backup yet, watched for 27 h (schedule: 20 h)'],
+    ])
+    const page = await fetch(status.url).then((response) => response.text())
+    assert.match(page, /kb&#39;s newest backup is 30 h old/, 'the alert is on the page')
+    await rounds(status, 5)
+    await waitFor(
+      async () => backupNotices(),
+      (notices) => notices.length >= 2,
+      'the webhook notices',
+    )
+    assert.deepEqual(backupNotices(), ['firing kb', 'firing notes'], 'one notice per incident')
+  })
+
+  it('a new backup clears its alert with one recovery notice', async () => {
+    const harness = status as StatusHarness
+    await record('notes', 0)
+    await record('kb', 0)
+    const view = await waitFor(
+      () => alerts(harness),
+      (view) => view.active.length === 0,
+      'the backup alerts to clear',
+    )
+    assert.deepEqual(
+      view.recent
+        .filter((notice) => notice.kind === 'resolved')
+        .map((notice) => notice.target)
+        .sort(),
+      ['kb', 'notes'],
+    )
+    await waitFor(
+      async () => backupNotices(),
+      (notices) => notices.length >= 4,
+      'the recovery notices',
+    )
+    await rounds(harness, 5)
+    assert.deepEqual(backupNotices(), [
+      'firing kb',
+      'firing notes',
+      'resolved kb',
+      'resolved notes',
     ])
   })
 })

@@ -27,6 +27,7 @@ describe('fleetFromRegistry over the real registry', () => {
       profile: null,
       memoryLimitBytes: 128 * 1024 ** 2,
       url: 'http://status:3000',
+      backedUp: true,
     })
     assert.deepEqual(
       fleet.services.map((service) => service.name),
@@ -52,6 +53,7 @@ describe('readFleet', () => {
         profile: null,
         memoryLimitBytes: 192 * 1024 ** 2,
         url: 'http://notes:3001',
+        backedUp: true,
       },
     ],
     services: [...SHARED_SERVICES],

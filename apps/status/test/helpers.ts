@@ -62,7 +62,10 @@ export async function startMember(
   }
 }
 
-export function fleetApp(member: Pick<FleetMember, 'name' | 'url' | 'port'>): FleetApp {
+export function fleetApp(
+  member: Pick<FleetMember, 'name' | 'url' | 'port'>,
+  backedUp = false,
+): FleetApp {
   return {
     name: member.name,
     tier: 'base',
@@ -71,6 +74,7 @@ export function fleetApp(member: Pick<FleetMember, 'name' | 'url' | 'port'>): Fl
     profile: null,
     memoryLimitBytes: 128 * 1024 ** 2,
     url: member.url,
+    backedUp,
   }
 }
 

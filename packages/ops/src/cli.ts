@@ -2,10 +2,19 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadRegistry, RegistryError } from '@flotilla/stack'
+import {
+  BACKUP_RECORDS_DEFAULT_DIR,
+  BACKUP_RECORDS_VARIABLE,
+  backupRecordFile,
+  backupRecordsDir,
+  isBackedUp,
+  loadRegistry,
+  RegistryError,
+} from '@flotilla/stack'
 import { type AppStoreAccess, backupApp, restoreApp } from './backup/app-backup.js'
 import { composeAccess, envAccess } from './backup/compose-access.js'
 import { BackupIntegrityError } from './backup/manifest.js'
+import { recordBackup } from './backup/record.js'
 import { pruneBackups } from './backup/retention.js'
 import { deploy } from './deploy/deploy.js'
 import { assess, exitCode, formatTable } from './healthcheck/assess.js'
@@ -31,6 +40,9 @@ Prints the old and new image ids and the bytes of the new top layer. Exit 1 on r
 
 Backs up every store each app (or the one named) uses into <out>/<app>/<timestamp>/
 (default out: ./backups) with manifest.json (sha256 of every file, row/key/vector counts).
+Once a backup is verified, its public record (finished at, size, stores; no data) replaces
+<records>/<app>.json, which the status app reads for its backupAge alert
+(records: $${BACKUP_RECORDS_VARIABLE}, default ./${BACKUP_RECORDS_DEFAULT_DIR}).
   --keep N  then delete all but the newest N backups of that app
   --env     take credentials from SECRETS_DIR/apps/<app>.env and reach the stores directly
             (default: from the running compose stack)`,
@@ -165,10 +177,15 @@ async function main(argv: string[]): Promise<number> {
     const apps = positionals[0] ? [appNamed(positionals[0])] : [...registry.apps]
     const out = resolve(values.out ?? join(root, 'backups'))
     const keep = number('keep', values.keep)
+    const records = backupRecordsDir(root)
     for (const app of apps) {
-      if (!Object.values(app.stores).some(Boolean)) continue
+      if (!isBackedUp(app)) continue
       log(`==> backup ${app.name}`)
       const { dir, manifest } = await backupApp(await accessFor(app), out, log)
+      const record = await recordBackup(records, dir, app.name)
+      log(
+        `    verified; ${record.sizeBytes} bytes; record → ${backupRecordFile(records, app.name)}`,
+      )
       console.log(`${dir} ${JSON.stringify(manifest.counts)}`)
       if (keep !== undefined) {
         for (const old of await pruneBackups(join(out, app.name), keep))

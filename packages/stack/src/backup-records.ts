@@ -47,7 +47,8 @@ export function backupRecordsDir(root: string, env: NodeJS.ProcessEnv = process.
   return isAbsolute(dir) ? dir : resolve(root, dir)
 }
 
-const recordFile = (dir: string, app: string) => join(dir, `${app}.json`)
+/** The app's record in the folder. */
+export const backupRecordFile = (dir: string, app: string) => join(dir, `${app}.json`)
 
 /**
  * Replaces the app's record in one rename, so a reader sees the old record or the new one,
@@ -59,7 +60,7 @@ export async function writeBackupRecord(dir: string, record: BackupRecord): Prom
   }
   await mkdir(dir, { recursive: true })
   await chmod(dir, 0o755)
-  const file = recordFile(dir, record.app)
+  const file = backupRecordFile(dir, record.app)
   const partial = `${file}.${process.pid}.tmp`
   await writeFile(partial, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 })
   await chmod(partial, 0o644)

@@ -7,6 +7,7 @@ export {
   BACKUP_RECORDS_VARIABLE,
   type BackupRecord,
   BackupRecordSchema,
+  backupRecordFile,
   backupRecordsDir,
   isBackedUp,
   readBackupRecords,

@@ -34,7 +34,7 @@ export const RulesSchema = Type.Object(
       {
         additionalProperties: false,
         description:
-          'the newest complete backup of an app (BACKUPS_DIR/<app>/<time>/manifest.json) older than this',
+          "an app's newest verified backup (scripts/backup's record of it) older than maxAgeHours, or none after the app was watched that long",
       },
     ),
   },
@@ -111,10 +111,14 @@ export interface LoadedAlerts {
   webhooks: Webhook[]
 }
 
-/** Reads and checks the alerts file; webhook URLs come from the variables it names. */
+/**
+ * Reads and checks the alerts file; webhook URLs come from the variables it names.
+ * `backupMaxAgeHours` (the operator's BACKUP_MAX_AGE_HOURS) replaces the file's default schedule.
+ */
 export async function loadAlerts(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: { backupMaxAgeHours?: number } = {},
 ): Promise<LoadedAlerts> {
   let parsed: unknown
   try {
@@ -131,6 +135,9 @@ export async function loadAlerts(
     throw new AlertsConfigError(file, [...new Set(problems)])
   }
   const config = withDefaults
+  if (options.backupMaxAgeHours !== undefined) {
+    config.rules.backupAge.maxAgeHours = options.backupMaxAgeHours
+  }
   const problems: string[] = []
   const webhooks = config.webhooks.map((webhook, index) => {
     const url = env[webhook.urlEnv] || null

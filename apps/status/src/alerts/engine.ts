@@ -191,7 +191,8 @@ function alertKey(alert: { rule: RuleName; target: string }): string {
   return `${alert.rule}\u0000${alert.target}`
 }
 
-function duration(ms: number): string {
+/** A span in the unit people use for it: 45 s, 12 min, 30 h. */
+export function duration(ms: number): string {
   const seconds = Math.round(ms / 1000)
   if (seconds < 120) return `${seconds} s`
   const minutes = Math.round(seconds / 60)

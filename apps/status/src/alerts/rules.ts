@@ -1,17 +1,18 @@
 import type { StatusReport } from '../report.js'
+import type { BackupState } from './backups.js'
 import { type AlertsConfig, ruleFor } from './config.js'
-import type { Condition } from './engine.js'
+import { type Condition, duration } from './engine.js'
 
 const HOUR_MS = 3600_000
 
 /**
- * Every enabled rule on every target it applies to, from one round's report and the backup
- * times (null when no backup folder is watched). A target not yet probed gives no condition.
+ * Every enabled rule on every target it applies to, from one round's report and the backups
+ * (null when they are not watched). A target not yet probed gives no condition.
  */
 export function conditions(
   config: AlertsConfig,
   report: StatusReport,
-  backups: Map<string, Date | null> | null,
+  backups: readonly BackupState[] | null,
   now: Date,
 ): Condition[] {
   const found: Condition[] = []
@@ -72,19 +73,23 @@ export function conditions(
       down.enabled,
     )
   }
-  for (const [app, newest] of backups ?? []) {
-    const rule = ruleFor(config, 'backupAge', app)
-    const ageHours = newest === null ? null : (now.getTime() - newest.getTime()) / HOUR_MS
+  for (const backup of backups ?? []) {
+    const rule = ruleFor(config, 'backupAge', backup.app)
+    const limitMs = rule.maxAgeHours * HOUR_MS
+    // No backup yet: the time watched stands in for the age, so a new stack gets its schedule.
+    const ageMs = now.getTime() - (backup.finishedAt ?? backup.watchedSince).getTime()
+    const schedule = `schedule: ${duration(limitMs)}`
     add(
       {
         rule: 'backupAge',
-        target: app,
-        active: ageHours === null || ageHours > rule.maxAgeHours,
+        target: backup.app,
+        active: ageMs > limitMs,
         forMs: 0,
-        message:
-          ageHours === null
-            ? `${app} has no complete backup`
-            : `${app}'s newest backup is ${Math.floor(ageHours)} h old (over ${rule.maxAgeHours} h)`,
+        message: backup.unreadable
+          ? `${backup.app}'s backup record cannot be read (${backup.unreadable})`
+          : backup.finishedAt === null
+            ? `${backup.app} has no backup yet, watched for ${duration(ageMs)} (${schedule})`
+            : `${backup.app}'s newest backup is ${duration(ageMs)} old (${schedule})`,
       },
       rule.enabled,
     )

@@ -84,6 +84,11 @@ INSERT INTO alert_state SELECT rule, target, since, fired_at, last_notified_at, 
 ON CONFLICT (rule, target) DO UPDATE SET since = excluded.since, fired_at = excluded.fired_at,
   last_notified_at = excluded.last_notified_at, message = excluded.message`
 
+const BACKUP_WATCH = `
+INSERT INTO backup_watch (app, since) SELECT unnest($1::text[]), $2
+ON CONFLICT (app) DO UPDATE SET since = least(backup_watch.since, excluded.since)
+RETURNING app, since`
+
 // Moves samples older than the cutoff into per-bucket summaries (merged into a bucket a late
 // replay already filled, weighting averages by sample count).
 const COMPACT = `
@@ -263,6 +268,20 @@ export class HistoryStore {
       for (const row of points.rows) of(row.target).points.push(toPoint(row))
       for (const row of incidents.rows) of(row.target).incidents.push(toIncident(row))
       return [...series.values()]
+    } catch (error) {
+      throw this.#unavailable(error)
+    }
+  }
+
+  /**
+   * When each app's backups began to be watched: the earliest time stored for it, or `since`
+   * (stored now) for an app not seen before.
+   */
+  async backupWatch(apps: readonly string[], since: Date): Promise<Map<string, Date>> {
+    const pool = this.#requirePool()
+    try {
+      const { rows } = await pool.query<{ app: string; since: Date }>(BACKUP_WATCH, [apps, since])
+      return new Map(rows.map((row) => [row.app, row.since]))
     } catch (error) {
       throw this.#unavailable(error)
     }
