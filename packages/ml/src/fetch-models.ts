@@ -201,7 +201,12 @@ function withPins<F extends LockedFile>(
   pins: NewPin[],
 ): Record<string, F> {
   const out = structuredClone(files)
-  for (const { file, sha256, size } of pins) out[file] = { ...(out[file] as F), sha256, size }
+  for (const { file, sha256, size } of pins) {
+    const pin = out[file] as F
+    // A sameAs file is pinned once, in the model it belongs to.
+    if ('sameAs' in pin) throw new Error(`${file} is ${pin.sameAs}'s: pin it there`)
+    out[file] = { ...pin, sha256, size }
+  }
   return out
 }
 
