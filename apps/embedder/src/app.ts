@@ -5,6 +5,7 @@ import { redisCache } from '@flotilla/ml-service'
 import type { FastifyInstance } from 'fastify'
 import manifest from '../package.json' with { type: 'json' }
 import type { EmbedderConfig } from './config.js'
+import callers from './plugins/app/callers.js'
 import collections from './plugins/app/collections.js'
 import embeddings from './plugins/app/embeddings.js'
 import chroma from './plugins/external/chroma.js'
@@ -26,6 +27,7 @@ export async function embedderApp(app: FastifyInstance, config: EmbedderConfig):
       .map((alias) => alias.trim())
       .filter(Boolean),
   })
+  await app.register(callers, { secret: config.EMBEDDER_CALLER_SECRET })
   // The collections declared in the manifest are the ones offered to other apps.
   await app.register(collections, { offered: manifest.flotilla.stores.chroma })
   await app.register(autoload, { dir: join(here, 'routes') })

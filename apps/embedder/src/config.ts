@@ -10,10 +10,15 @@ export const embedderConfigSchema = serviceConfig({
   MODEL_ALIASES: Type.String({ default: '' }),
   /** The Chroma guard; without it the collection routes answer 503. */
   CHROMA_URL: Type.Optional(Type.String({ minLength: 1 })),
-  /** This app's token for the guard (appToken(secret, "embedder")). */
+  /** This app's token for the guard (appToken('chroma', secret, 'embedder')). */
   CHROMA_TOKEN: Type.String({ default: '' }),
   CHROMA_TENANT: Type.String({ minLength: 1, default: 'embedder' }),
   CHROMA_DATABASE: Type.String({ minLength: 1, default: 'main' }),
+  /**
+   * Key of the callers' tokens (`appToken('embedder', secret, app)`, handed to each app as
+   * EMBEDDER_TOKEN by the provisioner); without it the collection routes answer 503.
+   */
+  EMBEDDER_CALLER_SECRET: Type.Optional(Type.String({ minLength: 32 })),
 })
 
 export type EmbedderConfig = Static<typeof embedderConfigSchema>

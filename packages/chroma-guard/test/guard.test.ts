@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { loadConfig, type Service } from '@flotilla/service'
+import { appToken } from '@flotilla/stack'
 import { DockerUnavailableError, startChroma } from '@flotilla/testkit'
-import { appToken, buildGuard, guardConfigSchema } from '../src/index.js'
+import { buildGuard, guardConfigSchema } from '../src/index.js'
 import { clientFor, tenantChecksum, tinyEmbeddings } from './helpers.js'
 
 const chroma = await startChroma().catch((error: unknown) => {
@@ -14,8 +15,8 @@ const skip = chroma ? false : 'Docker is not available (run scripts/ci/docker-up
 
 const SECRET = 'guard-secret-for-tests-0123456789abcdef'
 const ADMIN = 'admin-token-for-tests-0123456789abcdef'
-const alphaToken = appToken(SECRET, 'alpha')
-const betaToken = appToken(SECRET, 'beta')
+const alphaToken = appToken('chroma', SECRET, 'alpha')
+const betaToken = appToken('chroma', SECRET, 'beta')
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
 
 describe('chroma guard in front of a real Chroma', { skip }, () => {

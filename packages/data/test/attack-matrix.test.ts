@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { appToken, type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
+import { type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
+import { appToken } from '@flotilla/stack'
 import {
   type ChromaServer,
   DockerUnavailableError,
@@ -208,7 +209,7 @@ describe('attack matrix: app A against app B on real servers', {
 
     envA = await appEnvOf(servers.admin, A)
     envB = await appEnvOf(servers.admin, B)
-    assert.equal(envA.CHROMA_TOKEN, appToken(SECRET, A))
+    assert.equal(envA.CHROMA_TOKEN, appToken('chroma', SECRET, A))
     assert.equal(envA.NEO4J_TOKEN, neo4jGuardToken(NEO4J_SECRET, A))
     assert.equal(envA.NEO4J_URL, neo4jGuard.url)
     for (const name of ['NEO4J_USER', 'NEO4J_PASSWORD', 'NEO4J_DATABASE']) {
@@ -627,7 +628,7 @@ describe('attack matrix: app A against app B on real servers', {
         labelA: labelOfApp(A),
         labelB: labelOfApp(B),
         app: { a: A, b: B },
-        tokenBOtherSecret: appToken(SECRET, B),
+        tokenBOtherSecret: appToken('chroma', SECRET, B),
         admin: neo4jAdmin,
         adminPassword: servers.admin.neo4j?.password ?? '',
       }),

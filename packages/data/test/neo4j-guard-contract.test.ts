@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { appToken } from '@flotilla/chroma-guard'
+import { appToken } from '@flotilla/stack'
 import { appDataConfigFromEnv } from '../src/clients/config.js'
 import {
   appOfNeo4jGuardToken,
@@ -44,7 +44,7 @@ describe('neo4j-guard tokens', () => {
 
   test("a Chroma token opens nothing at the Neo4j guard (a guard's own secret)", () => {
     const chromaSecret = 'c'.repeat(40)
-    assert.equal(appOfNeo4jGuardToken(appToken(chromaSecret, 'notes'), SECRET), undefined)
+    assert.equal(appOfNeo4jGuardToken(appToken('chroma', chromaSecret, 'notes'), SECRET), undefined)
   })
 })
 

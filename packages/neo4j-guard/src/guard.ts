@@ -11,6 +11,7 @@ import {
   labelOfApp,
 } from '@flotilla/data'
 import { AppError, createService, ErrorBody, type Service } from '@flotilla/service'
+import { bearerToken } from '@flotilla/stack'
 import type { FastifyRequest } from 'fastify'
 import neo4j, { Neo4jError } from 'neo4j-driver'
 import type { GuardConfig } from './config.js'
@@ -70,11 +71,6 @@ const errorResponses = {
   409: ErrorBody,
   413: ErrorBody,
   503: ErrorBody,
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const match = /^Bearer +(\S+)$/i.exec(request.headers.authorization ?? '')
-  return match?.[1]
 }
 
 const neo4jUnavailable = () =>
@@ -151,7 +147,7 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
     api.setValidatorCompiler(TypeBoxValidatorCompiler)
     api.decorateRequest('caller', null)
     api.addHook('onRequest', async (request) => {
-      const token = bearer(request)
+      const token = bearerToken(request.headers.authorization)
       if (token === undefined) {
         throw new AppError(401, 'UNAUTHORIZED', 'missing token (Authorization: Bearer <token>)')
       }

@@ -1,5 +1,12 @@
 export type { App, Registry } from './app.js'
 export {
+  appOfToken,
+  appToken,
+  bearerToken,
+  sameSecret,
+  type TokenAudience,
+} from './app-token.js'
+export {
   BACKUP_RECORDS_APP_VARIABLE,
   BACKUP_RECORDS_DEFAULT_DIR,
   BACKUP_RECORDS_MOUNT,

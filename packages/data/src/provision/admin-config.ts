@@ -51,6 +51,8 @@ export interface AdminConfig {
     /** Community: neo4j-guard as apps reach it, and the secret their tokens derive from. */
     guard?: { url: string; secret: string }
   }
+  /** EMBEDDER_CALLER_SECRET: the embedder checks the caller tokens other apps get from it. */
+  embedderCallerSecret?: string
 }
 
 export class AdminConfigError extends Error {
@@ -181,6 +183,8 @@ export function adminConfigFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()):
           : undefined,
     })
   }
+  const embedderCallerSecret = value('EMBEDDER_CALLER_SECRET')
+  if (embedderCallerSecret) config.embedderCallerSecret = embedderCallerSecret
   if (problems.length > 0) throw new AdminConfigError(problems)
   return config
 }

@@ -14,6 +14,7 @@ import type { AdminConfig } from './admin-config.js'
  *   QDRANT_URL, QDRANT_API_KEY (the app's JWT)
  *   NEO4J_LABEL; community: NEO4J_URL (neo4j-guard), NEO4J_TOKEN (the app's guard token);
  *   enterprise: NEO4J_URL (Bolt), NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
+ *   EMBEDDER_TOKEN    the app's caller token for the embedder (the embedder: EMBEDDER_CALLER_SECRET)
  */
 export function appEnvPath(secretsDir: string, app: string): string {
   return join(secretsDir, 'apps', `${app}.env`)

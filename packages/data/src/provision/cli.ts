@@ -33,6 +33,7 @@ Environment (a secret NAME may instead be read from the file NAME_FILE names):
   NEO4J_ADMIN_URL  NEO4J_ADMIN_USER  NEO4J_ADMIN_PASSWORD  NEO4J_MODE (community|enterprise)
   NEO4J_GUARD_URL  NEO4J_GUARD_SECRET   community: neo4j-guard as apps reach it, its token secret
   NEO4J_APP_URL                         enterprise: the Bolt URL apps use
+  EMBEDDER_CALLER_SECRET   given to the embedder; every other app gets EMBEDDER_TOKEN from it
 A store whose URL is unset is skipped; an app that needs it is then an error.
 `
 

@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { appToken } from '@flotilla/chroma-guard'
-import { loadRegistry, type Registry, resourcesFor, type StoreName } from '@flotilla/stack'
+import {
+  appToken,
+  loadRegistry,
+  type Registry,
+  resourcesFor,
+  type StoreName,
+} from '@flotilla/stack'
 import { neo4jGuardToken, neo4jPrincipal, provisionNeo4j } from '../neo4j/index.js'
 import {
   DEFAULT_QDRANT_TOKEN_POLICY,
@@ -15,6 +20,7 @@ import type { Change, ProvisionTarget } from '../types.js'
 import type { AdminConfig } from './admin-config.js'
 import { type AppSecrets, appEnv, appEnvPath, appSecrets } from './app-env.js'
 import { checkChromaAdmin, provisionChroma } from './chroma.js'
+import { EMBEDDER_APP, embedderCallerEnv } from './embedder.js'
 import { connectPostgresAdmin, provisionPostgres } from './postgres.js'
 import { connectRedisAdmin, provisionRedis } from './redis.js'
 
@@ -77,6 +83,11 @@ function problemsWith(
     )
   }
   const names = new Set(targets.map((t) => t.name))
+  if (names.has(EMBEDDER_APP) && !admin.embedderCallerSecret) {
+    problems.push(
+      `app ${EMBEDDER_APP} checks other apps' caller tokens, but EMBEDDER_CALLER_SECRET is not configured`,
+    )
+  }
   for (const app of rotate) {
     if (!names.has(app)) problems.push(`--rotate ${app}: no such app in the registry`)
   }
@@ -180,10 +191,11 @@ export async function provision(
   }
 
   log('credential files')
+  const embedderEnv = embedderCallerEnv(targets, admin.embedderCallerSecret)
   for (const target of targets) {
-    const extra: Record<string, string> = {}
+    const extra: Record<string, string> = { ...embedderEnv.get(target.name) }
     if (target.resources.chroma && admin.chroma) {
-      extra.CHROMA_TOKEN = appToken(admin.chroma.secret, target.name)
+      extra.CHROMA_TOKEN = appToken('chroma', admin.chroma.secret, target.name)
     }
     const { qdrant, neo4j } = target.resources
     if (qdrant && admin.qdrant) {

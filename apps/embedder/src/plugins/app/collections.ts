@@ -140,10 +140,15 @@ export class Collections {
 }
 
 function chromaAppError(error: unknown): unknown {
-  if (error instanceof ChromaConnectionError || error instanceof ChromaServerError) {
-    return new AppError(503, 'DEPENDENCY_UNAVAILABLE', `chroma is unavailable: ${error.message}`, {
+  // Not the client's message: for a guard's error body it reads "[object Object]".
+  const unavailable = (why: string) =>
+    new AppError(503, 'DEPENDENCY_UNAVAILABLE', `chroma is unavailable: ${why}`, {
       'retry-after': '5',
     })
+  if (error instanceof ChromaConnectionError)
+    return unavailable('the Chroma guard cannot be reached')
+  if (error instanceof ChromaServerError) {
+    return unavailable('the Chroma guard answered with a server error (Chroma down or failing)')
   }
   if (error instanceof ChromaUnauthorizedError || error instanceof ChromaForbiddenError) {
     return new AppError(

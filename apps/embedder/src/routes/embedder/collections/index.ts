@@ -1,7 +1,9 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  type FastifyPluginAsyncTypebox,
+  TypeBoxValidatorCompiler,
+} from '@fastify/type-provider-typebox'
 import { AppError, ErrorBody } from '@flotilla/service'
-import { validateAppName } from '@flotilla/stack'
-import type { Where } from 'chromadb'
+import { Value } from 'typebox/value'
 import {
   CallerHeaders,
   CollectionParams,
@@ -11,8 +13,16 @@ import {
   Upserted,
 } from '../../../schemas/collections.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The calling app, from its caller token. */
+    caller: string
+  }
+}
+
 const errors = {
   400: ErrorBody,
+  401: ErrorBody,
   404: ErrorBody,
   413: ErrorBody,
   500: ErrorBody,
@@ -20,17 +30,20 @@ const errors = {
   503: ErrorBody,
 }
 
-function caller(headers: { 'x-flotilla-app': string }): string {
-  const name = headers['x-flotilla-app']
-  const problems = validateAppName(name)
-  if (problems.length > 0) {
-    throw new AppError(400, 'INVALID_CALLER', `x-flotilla-app: ${problems.join('; ')}`)
-  }
-  return name
-}
-
 /** Per-app semantic collections: texts are embedded here and stored in Chroma. */
 const collectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Bodies as sent, only the schema's defaults added: the service's coercion would turn a
+  // null in a `where` into "" and answer a filter nobody asked for.
+  app.setValidatorCompiler((route) => {
+    const check = TypeBoxValidatorCompiler(route)
+    return route.httpPart === 'body' ? (body) => check(Value.Default(route.schema, body)) : check
+  })
+  app.decorateRequest('caller', '')
+  // Before the body is read: a caller without a valid token learns nothing, not even the schema.
+  app.addHook('onRequest', async (request) => {
+    request.caller = app.callerOf(request.headers.authorization)
+  })
+
   app.post(
     '/:collection/records',
     {
@@ -52,7 +65,7 @@ const collectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
       }
       const upserted = await app.collections.upsert(
-        caller(request.headers),
+        request.caller,
         request.params.collection,
         request.body,
       )
@@ -73,11 +86,11 @@ const collectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { query, n_results: nResults, where } = request.body
-      const results = await app.collections.query(
-        caller(request.headers),
-        request.params.collection,
-        { query, nResults, ...(where && { where: where as Where }) },
-      )
+      const results = await app.collections.query(request.caller, request.params.collection, {
+        query,
+        nResults,
+        ...(where && { where }),
+      })
       return { results }
     },
   )
