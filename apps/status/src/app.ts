@@ -45,7 +45,12 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
     retentionHours: config.HISTORY_RETENTION_HOURS,
     reconnectMs: config.HISTORY_RECONNECT_MS,
     log: app.log,
-    onConnected: (firing) => engine.restore(firing),
+    // Both at once: a restored backup alert must meet its app's stored watch start, or it
+    // would resolve at the next round and fire again.
+    onConnected: (state) => {
+      engine.restore(state.firing)
+      backupWatch?.restore(state.backupWatch)
+    },
   })
   const backupWatch =
     config.BACKUP_RECORDS_DIR === undefined
@@ -73,7 +78,7 @@ export async function statusApp(app: FastifyInstance, config: StatusConfig): Pro
     onRound: async (round) => {
       backups = (await backupWatch?.read()) ?? []
       engine.evaluate(
-        conditions(alerts.config, report(), backupWatch && backups, round.at),
+        conditions(alerts.config, report(), backupWatch?.ready ? backups : null, round.at),
         round.at,
       )
       // Not awaited: a slow or absent database must not delay probes or alerts.

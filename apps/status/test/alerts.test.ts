@@ -334,6 +334,19 @@ describe('backup age, from the records scripts/backup writes', () => {
     assert.deepEqual(backupNotices(), ['firing kb', 'firing notes'], 'one notice per incident')
   })
 
+  it('a restart of the status app sends neither a second alert nor a false recovery', async () => {
+    await status?.close()
+    status = await start({ BACKUP_MAX_AGE_HOURS: '20' })
+    await waitFor(
+      () => alerts(status as StatusHarness),
+      (view) => view.active.length >= 2,
+      'both alerts taken over',
+    )
+    await rounds(status, 10)
+    assert.equal((await alerts(status)).active.length, 2)
+    assert.deepEqual(backupNotices(), ['firing kb', 'firing notes'])
+  })
+
   it('a new backup clears its alert with one recovery notice', async () => {
     const harness = status as StatusHarness
     await record('notes', 0)

@@ -31,17 +31,37 @@ export interface BackupWatchOptions {
  */
 export class BackupWatch {
   readonly #options: BackupWatchOptions
-  #watchedSince: Map<string, Date> | null = null
+  readonly #watchedSince = new Map<string, Date>()
+  #stored: 'no' | 'storing' | 'yes' = 'no'
+  #restored = false
   #lastError: string | null = null
 
   constructor(options: BackupWatchOptions) {
     this.#options = options
   }
 
+  /**
+   * Whether the history database has been read. Until then the rule waits: a backup alert of
+   * the previous run, not yet restored, would be sent again (backups age in hours, a wait of a
+   * few rounds costs nothing).
+   */
+  get ready(): boolean {
+    return this.#restored
+  }
+
+  /** Takes the watch starts the database kept; the earliest of two wins. */
+  restore(watched: ReadonlyMap<string, Date>): void {
+    this.#restored = true
+    for (const [app, since] of watched) {
+      if (!this.#options.apps.includes(app)) continue
+      const known = this.#watchedSince.get(app)
+      if (!known || since < known) this.#watchedSince.set(app, since)
+    }
+  }
+
   async read(): Promise<BackupState[]> {
-    const { dir, apps, history, startedAt, onError } = this.#options
-    // Until the history database is reached, the wait counts from this run's start.
-    this.#watchedSince ??= await history.backupWatch(apps, startedAt).catch(() => null)
+    const { dir, apps, startedAt, onError } = this.#options
+    this.#store()
     let records: Awaited<ReturnType<typeof readBackupRecords>> = new Map()
     let unreadable: string | null = null
     try {
@@ -60,9 +80,26 @@ export class BackupWatch {
         app,
         finishedAt: record ? new Date(record.finishedAt) : null,
         sizeBytes: record?.sizeBytes ?? null,
-        watchedSince: this.#watchedSince?.get(app) ?? startedAt,
+        watchedSince: this.#watchedSince.get(app) ?? startedAt,
         unreadable,
       }
     })
+  }
+
+  /** Stores this run's start for apps the database has not seen, once it can be reached. */
+  #store(): void {
+    if (this.#stored !== 'no') return
+    const { apps, history, startedAt } = this.#options
+    this.#stored = 'storing'
+    // Not awaited: rounds must not wait on the database.
+    history.backupWatch(apps, startedAt).then(
+      (watched) => {
+        this.restore(watched)
+        this.#stored = 'yes'
+      },
+      () => {
+        this.#stored = 'no'
+      },
+    )
   }
 }

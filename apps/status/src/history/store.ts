@@ -37,8 +37,11 @@ export interface HistoryOptions {
   /** Time between connection attempts while the database cannot be reached. */
   reconnectMs: number
   log: { info(message: string): void; warn(object: object, message: string): void }
-  /** Receives the alerts the last run left firing, once connected, before any round is written. */
-  onConnected?: (firing: FiringAlert[]) => void
+  /**
+   * Receives what the last run left, once connected, before any round is written: the alerts
+   * firing, and since when each app's backups have been watched.
+   */
+  onConnected?: (state: { firing: FiringAlert[]; backupWatch: Map<string, Date> }) => void
 }
 
 /** Raw rounds are kept this long (the 1 h chart reads them), then summarised per bucket. */
@@ -280,7 +283,7 @@ export class HistoryStore {
   async backupWatch(apps: readonly string[], since: Date): Promise<Map<string, Date>> {
     const pool = this.#requirePool()
     try {
-      const { rows } = await pool.query<{ app: string; since: Date }>(BACKUP_WATCH, [apps, since])
+      const { rows } = await pool.query<WatchRow>(BACKUP_WATCH, [apps, since])
       return new Map(rows.map((row) => [row.app, row.since]))
     } catch (error) {
       throw this.#unavailable(error)
@@ -349,10 +352,17 @@ export class HistoryStore {
       )
       await runMigrations({ databaseUrl, dir: migrationsDir })
       if (this.#options.onConnected) {
-        const { rows } = await (data.pg as pg.Pool).query<FiringRow>(
-          'SELECT rule, target, since, fired_at, last_notified_at, message FROM alert_state',
-        )
-        this.#options.onConnected(rows.map(toFiring))
+        const pool = data.pg as pg.Pool
+        const [firing, watch] = await Promise.all([
+          pool.query<FiringRow>(
+            'SELECT rule, target, since, fired_at, last_notified_at, message FROM alert_state',
+          ),
+          pool.query<WatchRow>('SELECT app, since FROM backup_watch'),
+        ])
+        this.#options.onConnected({
+          firing: firing.rows.map(toFiring),
+          backupWatch: new Map(watch.rows.map((row) => [row.app, row.since])),
+        })
       }
     } catch (error) {
       await data?.close()
@@ -396,6 +406,11 @@ function roundValues(round: Round): unknown[] {
     at,
     notDown.map((sample) => sample.target),
   ]
+}
+
+interface WatchRow {
+  app: string
+  since: Date
 }
 
 interface FiringRow {
