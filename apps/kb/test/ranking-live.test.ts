@@ -6,7 +6,9 @@
  *
  * Needs a Qdrant server (none can run on the build machine): QDRANT_URL + QDRANT_API_KEY,
  * as for live.test.ts. Only use a test server: kb's collection is dropped and provisioned
- * anew, so no point from elsewhere can rank. Needs the real model too
+ * anew, so no point from elsewhere can rank; live.test.ts writes into the same collection, so
+ * the two must not run at the same time against one server (node --test runs files one at a
+ * time on 2 cores, as here and in CI). Needs the real model too
  * (`bash scripts/ci/real-models.sh`).
  */
 import assert from 'node:assert/strict'
