@@ -1,6 +1,13 @@
 export { CHROMA_IMAGE, type ChromaServer, DockerUnavailableError, startChroma } from './chroma.js'
 export { createDatabase, dropDatabase } from './databases.js'
 export {
+  type FuzzOptions,
+  type FuzzReport,
+  fuzzOpenApi,
+  fuzzUnavailable,
+  schemathesisCli,
+} from './fuzz.js'
+export {
   NEO4J_PASSWORD_VAR,
   NEO4J_URL_VAR,
   NEO4J_USER_VAR,
