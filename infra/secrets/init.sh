@@ -66,10 +66,14 @@ chown "$GUARD_UID:0" "$admin/neo4j-guard.env" && chmod 0440 "$admin/neo4j-guard.
 
 # Redis ACL file: the default user off, the provisioner's admin, a health user that may only
 # PING. App users below them are the provisioner's (ACL SETUSER + ACL SAVE) and are kept.
+# `default` is off and has no password, so nobody can log in as it, yet keeps every permission:
+# Redis replays the append-only file as `default` and EXEC re-checks its rules, so without them
+# every MULTI/EXEC in the file is dropped at start (redis/redis#14541). Same rules as the
+# provisioner's DEFAULT_USER_RULES (packages/data/src/provision/redis-acl.ts).
 sha() { printf '%s' "$(cat "$1")" | sha256sum | cut -d' ' -f1; }
 users=$acl/users.acl
 {
-  echo 'user default off resetchannels -@all'
+  echo 'user default off resetpass ~* &* +@all'
   echo "user admin on #$(sha "$admin/redis_admin_password") ~* &* +@all"
   echo "user health on #$(sha "$admin/redis_health_password") resetchannels -@all +ping"
   if [ -f "$users" ]; then grep -Ev '^user (default|admin|health) ' "$users" || true; fi

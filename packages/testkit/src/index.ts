@@ -20,6 +20,12 @@ export {
 export { type OutageProxy, startOutageProxy } from './outage-proxy.js'
 export { POSTGRES_URL_VAR, postgresFromUrl, startPostgres } from './postgres.js'
 export { REDIS_URL_VAR, redisFromUrl, startRedis } from './redis.js'
+export {
+  type PersistentRedis,
+  type PersistentRedisOptions,
+  stackRedisFiles,
+  startPersistentRedis,
+} from './redis-persistent.js'
 export type {
   Backend,
   PostgresServer,

@@ -4,8 +4,16 @@ function command(...parts: string[]): string {
   return `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`
 }
 
-/** Resolves once Redis accepts the password and answers PING; rejects with Redis's own error. */
-export function pingRedis(host: string, port: number, password: string): Promise<void> {
+/**
+ * Resolves once Redis accepts the password (the `default` user's, or `user`'s) and answers
+ * PING; rejects with Redis's own error (LOADING while it replays its data).
+ */
+export function pingRedis(
+  host: string,
+  port: number,
+  password: string,
+  user?: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new Socket()
     let replies = ''
@@ -22,6 +30,7 @@ export function pingRedis(host: string, port: number, password: string): Promise
       if (failure) finish(new Error(failure[1]))
       else if (replies.includes('+PONG\r\n')) finish()
     })
-    socket.connect(port, host, () => socket.write(command('AUTH', password) + command('PING')))
+    const auth = user === undefined ? command('AUTH', password) : command('AUTH', user, password)
+    socket.connect(port, host, () => socket.write(auth + command('PING')))
   })
 }
