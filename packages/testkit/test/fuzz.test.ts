@@ -49,6 +49,15 @@ const document = {
       },
     },
     '/teapot': { get: { responses: { '200': described({ type: 'object' }) } } },
+    '/things/{name}': {
+      get: {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': described({ type: 'object', required: ['count'] }),
+          '404': described(errorBody),
+        },
+      },
+    },
     '/plain': { get: { responses: { '400': described() } } },
     '/fine': {
       get: {
@@ -86,6 +95,9 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     if (text.includes('\0')) return send(response, 500, error('INTERNAL_ERROR', 'store refused'))
     return send(response, 201, { text })
   }
+  // Behind a name random text never hits: only the fuzz run's `values` reach this defect.
+  if (route === 'GET /things/known') return send(response, 200, { name: 'known' })
+  if (url.pathname.startsWith('/things/')) return send(response, 404, error('NOT_FOUND', 'thing'))
   if (route === 'GET /wrong-type') return send(response, 200, { id: 'seven' })
   if (route === 'GET /teapot') return send(response, 418, error('TEAPOT', 'undocumented status'))
   if (route === 'GET /plain') return send(response, 400, 'not the error shape', 'text/plain')
@@ -109,6 +121,7 @@ test('a fuzz run names each planted defect by operation and check, and nothing e
       url: `http://127.0.0.1:${port}`,
       documentPath: '/openapi.json',
       maxExamples: 20,
+      values: { 'path.name': ['known'] },
     })
     const found = report.problems.map((problem) => problem.split(' (')[0]).sort()
     assert.deepEqual(
@@ -116,6 +129,7 @@ test('a fuzz run names each planted defect by operation and check, and nothing e
       [
         'GET /plain: one_error_shape',
         'GET /teapot: status_code_conformance',
+        'GET /things/{name}: response_schema_conformance',
         'GET /wrong-type: response_schema_conformance',
         'POST /echo: not_a_server_error',
       ],
@@ -124,11 +138,11 @@ test('a fuzz run names each planted defect by operation and check, and nothing e
     const echo = report.problems.find((problem) => problem.startsWith('POST /echo'))
     assert.match(echo ?? '', /request: curl -X POST '[^']+\/echo' .*\\u0000/)
     assert.match(echo ?? '', /response: 500 \{"error"/)
-    assert.equal(report.operations, 5)
+    assert.equal(report.operations, 6)
     assert.ok(report.examples > 5, `${report.examples} examples`)
     assert.equal(
       report.summary,
-      `fuzz planted: operations=5 examples=${report.examples} failures=4`,
+      `fuzz planted: operations=6 examples=${report.examples} failures=5`,
     )
   } finally {
     await new Promise((resolve) => server.close(resolve))
