@@ -63,7 +63,11 @@ test('fuzz embedder: every operation of its OpenAPI document, on real Redis and 
       url: await embedder.app.listen({ host: '127.0.0.1', port: 0 }),
       // A real caller, so the collection routes do their work rather than answer 401.
       headers: { authorization: `Bearer ${appToken('embedder', CALLER_SECRET, 'notes')}` },
-      values: { 'path.collection': manifest.flotilla.stores.chroma },
+      // The offered collections, and the harness's model by its name and its alias.
+      values: {
+        'path.collection': manifest.flotilla.stores.chroma,
+        'body.model': ['tiny-encoder', 'test-alias'],
+      },
     })
     console.log(report.summary)
     assert.equal(report.problems.length, 0, report.problems.join('\n\n'))

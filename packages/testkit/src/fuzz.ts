@@ -74,10 +74,12 @@ export interface FuzzOptions {
 
 export interface FuzzReport {
   operations: number
+  /** Operations that answered 2xx at least once: the run got past validation to their work. */
+  succeeded: number
   examples: number
   /** One entry per failing operation and check, with its request as a curl line. */
   problems: string[]
-  /** `fuzz <name>: operations=N examples=M failures=K`, printed by each fuzz test. */
+  /** `fuzz <name>: operations=N examples=M failures=K (…)`, printed by each fuzz test. */
   summary: string
 }
 
@@ -135,14 +137,16 @@ export async function fuzzOpenApi(options: FuzzOptions): Promise<FuzzReport> {
         throw new Error(`schemathesis wrote no report for ${options.name}:\n${output.slice(-4000)}`)
       },
     )
-    const problems = [...runProblems(report), ...(await failures(ndjson))]
+    const events = await readEvents(ndjson)
+    const problems = [...runProblems(report), ...events.problems]
     const operations = report.operations.total
     const examples = report.test_cases.generated
     return {
       operations,
+      succeeded: events.succeeded,
       examples,
       problems,
-      summary: `fuzz ${options.name}: operations=${operations} examples=${examples} failures=${problems.length}`,
+      summary: `fuzz ${options.name}: operations=${operations} examples=${examples} failures=${problems.length} (operations that answered 2xx: ${events.succeeded})`,
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -202,6 +206,7 @@ interface CheckResult {
 
 interface ScenarioFinished {
   recorder: {
+    cases?: Record<string, { value: { method: string; path: string } }>
     checks?: Record<string, CheckResult[]>
     interactions?: Record<string, Interaction>
   }
@@ -218,12 +223,14 @@ type Event =
   | { FatalError: RunError }
 
 /**
- * The errors (an operation schemathesis could not test, a run it could not finish) and failed
- * checks in the NDJSON event stream, one per operation and check: of the cases that failed
- * the same way (shrinking tries many), the one with the shortest request.
+ * From the NDJSON event stream: the errors (an operation schemathesis could not test, a run
+ * it could not finish) and failed checks, one per operation and check (of the cases that
+ * failed the same way, shrinking tries many, the one with the shortest request); and the
+ * operations that answered 2xx at least once, which the run got past validation and lookups.
  */
-async function failures(ndjson: string): Promise<string[]> {
+async function readEvents(ndjson: string): Promise<{ problems: string[]; succeeded: number }> {
   const found = new Map<string, { size: number; text: string }>()
+  const succeeded = new Set<string>()
   const lines = createInterface({ input: createReadStream(ndjson), crlfDelay: Infinity })
   for await (const line of lines) {
     if (!/^\{"(ScenarioFinished|NonFatalError|FatalError)"/.test(line)) continue
@@ -236,6 +243,13 @@ async function failures(ndjson: string): Promise<string[]> {
       continue
     }
     const { recorder } = event.ScenarioFinished
+    for (const [caseId, interaction] of Object.entries(recorder.interactions ?? {})) {
+      const operation = recorder.cases?.[caseId]?.value
+      const status = interaction.response?.status_code ?? 0
+      if (operation && status >= 200 && status < 300) {
+        succeeded.add(`${operation.method} ${operation.path}`)
+      }
+    }
     for (const [caseId, checks] of Object.entries(recorder.checks ?? {})) {
       const interaction = recorder.interactions?.[caseId]
       for (const check of checks) {
@@ -257,7 +271,7 @@ async function failures(ndjson: string): Promise<string[]> {
       }
     }
   }
-  return [...found.values()].map(({ text }) => text)
+  return { problems: [...found.values()].map(({ text }) => text), succeeded: succeeded.size }
 }
 
 const decode = (data: Base64) => Buffer.from(data.$base64, 'base64').toString('utf8')
