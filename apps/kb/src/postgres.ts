@@ -1,11 +1,14 @@
-import { isPostgresUnavailable } from '@flotilla/data'
-import { AppError } from '@flotilla/service'
+import { AppError, isDependencyUnavailable } from '@flotilla/service'
 import type pg from 'pg'
 
-function unavailable(): AppError {
-  return new AppError(503, 'DEPENDENCY_UNAVAILABLE', 'postgres is unavailable', {
-    'retry-after': '5',
-  })
+function unavailable(cause: unknown): AppError {
+  return new AppError(
+    503,
+    'DEPENDENCY_UNAVAILABLE',
+    'postgres is unavailable',
+    { 'retry-after': '5' },
+    { cause },
+  )
 }
 
 /** Runs `work` in one transaction; an unreachable server becomes a 503 in the error shape. */
@@ -17,7 +20,7 @@ export async function transaction<T>(
   try {
     client = await pool.connect()
   } catch (error) {
-    throw isPostgresUnavailable(error) ? unavailable() : error
+    throw isDependencyUnavailable(error) ? unavailable(error) : error
   }
   // A checked-out client has no pool listener: a connection dying now would otherwise be
   // an uncaught 'error' event. The failure itself reaches `work` through its queries.
@@ -34,12 +37,12 @@ export async function transaction<T>(
   } catch (error) {
     failed = error
     await client.query('ROLLBACK').catch(() => {})
-    throw isPostgresUnavailable(error) ? unavailable() : error
+    throw isDependencyUnavailable(error) ? unavailable(error) : error
   } finally {
     client.off('error', onError)
     // A client whose connection broke must not go back to the pool.
     client.release(
-      failed !== undefined && isPostgresUnavailable(failed) ? (failed as Error) : undefined,
+      failed !== undefined && isDependencyUnavailable(failed) ? (failed as Error) : undefined,
     )
   }
 }

@@ -206,3 +206,40 @@ describe('validation', () => {
     })
   }
 })
+
+describe('a NUL character in text', () => {
+  const nul = 'before\u0000after'
+  const count = async () =>
+    Number((await kb.sql.query('SELECT count(*) AS n FROM documents')).rows[0].n)
+
+  for (const [name, payload] of [
+    ['title', { title: nul }],
+    ['body', { title: 'fine', body: nul }],
+  ] as const) {
+    test(`POST with a NUL in the ${name} → 400 in the error shape, nothing stored`, async () => {
+      const before = await count()
+      const response = await kb.app.inject({ method: 'POST', url: '/kb/documents/', payload })
+      assert.equal(response.statusCode, 400, response.body)
+      assert.deepEqual(Object.keys(response.json()), ['error'])
+      assert.equal(response.json().error.code, 'INVALID_VALUE')
+      assert.match(response.json().error.message, /NUL/)
+      assert.equal(await count(), before)
+    })
+  }
+
+  for (const field of ['title', 'body'] as const) {
+    test(`PATCH with a NUL in the ${field} → 400, the document unchanged`, async () => {
+      const document = await create({ title: 'untouched', body: 'as written' })
+      const response = await kb.app.inject({
+        method: 'PATCH',
+        url: `/kb/documents/${document.id}`,
+        payload: { [field]: nul },
+      })
+      assert.equal(response.statusCode, 400, response.body)
+      assert.equal(response.json().error.code, 'INVALID_VALUE')
+      const stored = (await kb.app.inject(`/kb/documents/${document.id}`)).json()
+      assert.equal(stored.title, 'untouched')
+      assert.equal(stored.body, 'as written')
+    })
+  }
+})

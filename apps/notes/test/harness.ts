@@ -7,11 +7,14 @@ import {
   startPostgres,
   startRedis,
 } from '@flotilla/testkit'
+import type pg from 'pg'
 import { notesApp } from '../src/app.js'
 import { notesConfigSchema } from '../src/config.js'
 
 export interface Harness {
   app: Service
+  /** The app's own pool, to point it at a host that does not resolve. */
+  pool: pg.Pool
   postgres: OutageProxy
   redis: OutageProxy
   redisUrl: string
@@ -35,10 +38,15 @@ export async function startNotes(env: Record<string, string> = {}): Promise<Harn
     ...env,
   })
   const app = await createService({ name: 'notes', version: 'test', config })
-  await app.register(notesApp, config)
+  let pool: pg.Pool | undefined
+  await app.register(async (scope) => {
+    await notesApp(scope, config)
+    pool = scope.pg
+  })
   await app.ready()
   return {
     app,
+    pool: pool as pg.Pool,
     postgres,
     redis,
     redisUrl: redisServer.url,

@@ -97,6 +97,38 @@ describe('validation', () => {
   })
 })
 
+describe('a NUL character in text', () => {
+  const nul = 'before\u0000after'
+  for (const [name, payload] of [
+    ['title', { title: nul }],
+    ['body', { title: 'fine', body: nul }],
+  ] as const) {
+    test(`POST with a NUL in the ${name} → 400 in the error shape, nothing stored`, async () => {
+      const before = (await harness.app.inject('/notes/?limit=100')).json().items.length
+      const response = await harness.app.inject({ method: 'POST', url: '/notes/', payload })
+      assert.equal(response.statusCode, 400, response.body)
+      assert.deepEqual(Object.keys(response.json()), ['error'])
+      assert.equal(response.json().error.code, 'INVALID_VALUE')
+      assert.match(response.json().error.message, /NUL/)
+      assert.equal((await harness.app.inject('/notes/?limit=100')).json().items.length, before)
+    })
+  }
+
+  for (const field of ['title', 'body'] as const) {
+    test(`PATCH with a NUL in the ${field} → 400, the note unchanged`, async () => {
+      const note = await createNote('untouched', 'as written')
+      const response = await harness.app.inject({
+        method: 'PATCH',
+        url: `/notes/${note.id}`,
+        payload: { [field]: nul },
+      })
+      assert.equal(response.statusCode, 400, response.body)
+      assert.equal(response.json().error.code, 'INVALID_VALUE')
+      assert.deepEqual((await harness.app.inject(`/notes/${note.id}`)).json(), note)
+    })
+  }
+})
+
 describe('read-through cache', () => {
   test('a read fills the cache and an update invalidates it', async () => {
     const redis = new Redis(harness.redisUrl, { keyPrefix: harness.keyPrefix })
@@ -177,6 +209,44 @@ describe('outages', () => {
     const ready = (await harness.app.inject('/readyz')).json()
     assert.equal(ready.dependencies.postgres.status, 'up')
   })
+
+  test('PostgreSQL gone from DNS: 503 on every route, not ready, recovery when it resolves', async () => {
+    const note = await createNote('before the name went away')
+    const options = harness.pool.options
+    const reachable = options.connectionString as string
+    // A stopped container's name vanishes from Docker's DNS: the pool's open connections
+    // drop, and each new one dials a name that no longer resolves (a real lookup failure).
+    const gone = new URL(reachable)
+    gone.hostname = 'postgres.invalid'
+    options.connectionString = gone.toString()
+    await harness.postgres.cut()
+    await harness.postgres.restore()
+    try {
+      for (const request of [
+        { method: 'GET', url: '/notes/' },
+        { method: 'GET', url: '/notes/999999' },
+        { method: 'POST', url: '/notes/', payload: { title: 'lost?' } },
+        { method: 'PATCH', url: `/notes/${note.id}`, payload: { title: 'lost?' } },
+        { method: 'DELETE', url: `/notes/${note.id}` },
+      ] as const) {
+        const response = await harness.app.inject(request)
+        assert.equal(response.statusCode, 503, `${request.method} ${request.url}: ${response.body}`)
+        assert.equal(response.json().error.code, 'DEPENDENCY_UNAVAILABLE')
+        assert.equal(typeof response.json().error.message, 'string')
+      }
+      const ready = await harness.app.inject('/readyz')
+      assert.equal(ready.statusCode, 503)
+      assert.equal(ready.json().status, 'unavailable')
+      assert.match(ready.json().dependencies.postgres.error, /ENOTFOUND|EAI_AGAIN/)
+    } finally {
+      options.connectionString = reachable
+    }
+
+    const read = await harness.app.inject(`/notes/${note.id}`)
+    assert.equal(read.statusCode, 200, 'the next request after the name resolves is served')
+    assert.equal(read.json().title, 'before the name went away')
+    assert.equal((await harness.app.inject('/readyz')).json().dependencies.postgres.status, 'up')
+  })
 })
 
 describe('rate limit', () => {
@@ -201,5 +271,59 @@ describe('rate limit', () => {
     } finally {
       await limited.close()
     }
+  })
+
+  describe('behind nginx', () => {
+    let limited: Harness
+    before(async () => {
+      // The test's nginx: requests injected from 127.0.0.1 come through the trusted proxy.
+      limited = await startNotes({ RATE_LIMIT_PER_MINUTE: '3', TRUSTED_PROXY: '127.0.0.1' })
+      const deadline = Date.now() + 5_000
+      while ((await limited.app.inject('/readyz')).json().status !== 'ready') {
+        assert.ok(Date.now() < deadline, 'redis connects')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    })
+    after(() => limited.close())
+
+    const statusesOf = async (remoteAddress: string, forwardedFor: string[]) => {
+      const statuses = []
+      for (const address of forwardedFor) {
+        const response = await limited.app.inject({
+          url: '/notes/',
+          remoteAddress,
+          headers: { 'x-forwarded-for': address },
+        })
+        statuses.push(response.statusCode)
+      }
+      return statuses
+    }
+
+    test('two clients forwarded by nginx get a limit each', async () => {
+      const busy = '198.51.100.1'
+      assert.deepEqual(
+        await statusesOf('127.0.0.1', [busy, busy, busy, busy]),
+        [200, 200, 200, 429],
+      )
+      assert.deepEqual(
+        await statusesOf('127.0.0.1', ['198.51.100.2', '198.51.100.2']),
+        [200, 200],
+        'a busy client does not throttle another',
+      )
+    })
+
+    test('a peer other than nginx can neither dodge its limit nor spend another client’s', async () => {
+      const forged = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '198.51.100.3']
+      assert.deepEqual(
+        await statusesOf('10.5.5.5', forged),
+        [200, 200, 200, 429],
+        'a new X-Forwarded-For per request is still the same client',
+      )
+      assert.deepEqual(
+        await statusesOf('127.0.0.1', ['198.51.100.3', '198.51.100.3', '198.51.100.3']),
+        [200, 200, 200],
+        'the address it forged has its whole limit left',
+      )
+    })
   })
 })

@@ -2,7 +2,6 @@ export { type ChromaClientConfig, ScopedChroma } from './clients/chroma.js'
 export { type AppDataConfig, appDataConfigFromEnv } from './clients/config.js'
 export { type AppData, type OpenOptions, openAppData } from './clients/open.js'
 export {
-  isPostgresUnavailable,
   openPostgres,
   type PostgresClientConfig,
   query,

@@ -14,6 +14,11 @@ export const baseConfigProperties = {
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 2_000 }),
+  /**
+   * The reverse proxy whose X-Forwarded-For is believed, by host name or address (several
+   * separated by commas): nginx, the stack's only door. Any other peer is the client itself.
+   */
+  TRUSTED_PROXY: Type.String({ minLength: 1, default: 'nginx' }),
 }
 
 export function serviceConfig<P extends TProperties>(

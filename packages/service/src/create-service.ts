@@ -7,6 +7,7 @@ import type { BaseConfig } from './config.js'
 import { installErrorHandling } from './errors.js'
 import { installMetrics } from './metrics.js'
 import { installHealthRoutes, ReadinessRegistry } from './readiness.js'
+import { TrustedProxy } from './trusted-proxy.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +25,10 @@ export interface ServiceOptions {
 }
 
 export async function createService({ name, version, config }: ServiceOptions) {
+  const proxy = new TrustedProxy(config.TRUSTED_PROXY)
   const app = Fastify({
+    // request.ip is the client's address (logs, rate limits) only when nginx says so.
+    trustProxy: (address, hop) => proxy.trusts(address, hop),
     logger: { level: config.LOG_LEVEL, base: { service: name, version } },
     // nginx forwards its $request_id, so one id follows a request across services.
     requestIdHeader: 'x-request-id',
@@ -34,6 +38,7 @@ export async function createService({ name, version, config }: ServiceOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installErrorHandling(app)
+  app.addHook('onRequest', async (request) => proxy.refreshFor(request.socket.remoteAddress))
   // Keep-alive clients would otherwise hold the server open after their in-flight request
   // finishes during shutdown; `connection: close` ends each socket with its last response.
   let closing = false

@@ -7,5 +7,6 @@ export {
 } from './config.js'
 export { createService, type Service, type ServiceOptions } from './create-service.js'
 export { AppError, ErrorBody } from './errors.js'
+export { isDependencyUnavailable, refusedValue } from './failures.js'
 export type { DependencyCheck, DependencyStatus, Readiness } from './readiness.js'
 export { loadConfigOrExit, startService } from './run.js'

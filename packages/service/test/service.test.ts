@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { Type } from 'typebox'
 import {
@@ -184,5 +185,82 @@ describe('config', () => {
     assert.equal(loaded.PORT, 8080)
     assert.equal(loaded.HOST, '0.0.0.0')
     assert.equal(loaded.SHUTDOWN_TIMEOUT_MS, 10_000)
+  })
+})
+
+describe('failures of a dependency', () => {
+  let app: Service
+  before(async () => {
+    app = await createService({ name: 'test', version: '0', config })
+    // Real failures from Node's own clients, not hand-made errors.
+    app.get('/unresolvable', async () => fetch('http://store.invalid/'))
+    app.get('/refused', async () => {
+      const closed = net.createServer()
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+      const { port } = closed.address() as net.AddressInfo
+      await new Promise((resolve) => closed.close(resolve))
+      return fetch(`http://127.0.0.1:${port}/`)
+    })
+  })
+  after(() => app.close())
+
+  for (const route of ['/unresolvable', '/refused']) {
+    test(`${route}: a dependency that is away is a 503 in the error shape, with retry-after`, async () => {
+      const response = await app.inject(route)
+      assert.equal(response.statusCode, 503)
+      assert.equal(response.json().error.code, 'DEPENDENCY_UNAVAILABLE')
+      assert.deepEqual(Object.keys(response.json().error).sort(), ['code', 'message'])
+      assert.equal(response.headers['retry-after'], '5')
+    })
+  }
+})
+
+describe('trusted proxy', () => {
+  async function echoIp(trustedProxy: string): Promise<Service> {
+    const app = await createService({
+      name: 'test',
+      version: '0',
+      config: { ...config, TRUSTED_PROXY: trustedProxy },
+    })
+    app.get('/ip', async (request) => ({ ip: request.ip }))
+    return app
+  }
+  const ipOf = async (app: Service, remoteAddress: string, forwardedFor?: string) =>
+    (
+      await app.inject({
+        url: '/ip',
+        remoteAddress,
+        headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+      })
+    ).json().ip
+
+  test('behind the trusted peer, request.ip is the forwarded client address', async () => {
+    const app = await echoIp('127.0.0.1')
+    assert.equal(await ipOf(app, '127.0.0.1', '198.51.100.7'), '198.51.100.7')
+    assert.equal(await ipOf(app, '127.0.0.1', '203.0.113.9'), '203.0.113.9')
+    // A client-supplied chain: only the entry the proxy itself added counts.
+    assert.equal(await ipOf(app, '127.0.0.1', '10.0.0.1, 198.51.100.7'), '198.51.100.7')
+    assert.equal(await ipOf(app, '::ffff:127.0.0.1', '198.51.100.7'), '198.51.100.7')
+    await app.close()
+  })
+
+  test('from any other peer, a forged X-Forwarded-For is ignored', async () => {
+    const app = await echoIp('127.0.0.1')
+    assert.equal(await ipOf(app, '10.1.2.3', '198.51.100.7'), '10.1.2.3')
+    assert.equal(await ipOf(app, '10.1.2.3', '127.0.0.1'), '10.1.2.3')
+    await app.close()
+  })
+
+  test('the proxy named by host name is trusted at the address the name resolves to', async () => {
+    const app = await echoIp('localhost')
+    assert.equal(await ipOf(app, '127.0.0.1', '198.51.100.7'), '198.51.100.7')
+    assert.equal(await ipOf(app, '10.1.2.3', '198.51.100.7'), '10.1.2.3')
+    await app.close()
+  })
+
+  test('a proxy name that does not resolve trusts no one', async () => {
+    const app = await echoIp('nginx.invalid')
+    assert.equal(await ipOf(app, '127.0.0.1', '198.51.100.7'), '127.0.0.1')
+    await app.close()
   })
 })

@@ -1,23 +1,6 @@
-import { AppError } from '@flotilla/service'
+import { AppError, isDependencyUnavailable } from '@flotilla/service'
 import pg from 'pg'
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from './retry.js'
-
-// Connection-level failures: the server is away, not the query wrong.
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P03',
-])
-
-export function isPostgresUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const code = (error as { code?: string }).code
-  if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
-}
 
 /** Runs a query, turning an unreachable server into a 503 in the service's error shape. */
 export async function query<R extends pg.QueryResultRow>(
@@ -28,10 +11,14 @@ export async function query<R extends pg.QueryResultRow>(
   try {
     return await pool.query<R>(text, values)
   } catch (error) {
-    if (isPostgresUnavailable(error)) {
-      throw new AppError(503, 'DEPENDENCY_UNAVAILABLE', 'postgres is unavailable', {
-        'retry-after': '5',
-      })
+    if (isDependencyUnavailable(error)) {
+      throw new AppError(
+        503,
+        'DEPENDENCY_UNAVAILABLE',
+        'postgres is unavailable',
+        { 'retry-after': '5' },
+        { cause: error },
+      )
     }
     throw error
   }
@@ -67,7 +54,7 @@ export async function openPostgres(
   pool.on('error', onError)
   try {
     // Only an unreachable server is worth waiting for; a bad password will not get better.
-    await withRetry('postgres', () => pool.query('SELECT 1'), retry, isPostgresUnavailable)
+    await withRetry('postgres', () => pool.query('SELECT 1'), retry, isDependencyUnavailable)
   } catch (error) {
     await pool.end()
     throw error

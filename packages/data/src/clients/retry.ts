@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { AppError } from '@flotilla/service'
 
 export interface RetryOptions {
   /** Tries in all, the first included. */
@@ -33,15 +34,19 @@ export async function withRetry<T>(
 }
 
 /** A store could not be reached (after retries): the app answers 503, not 500. */
-export class DataUnavailableError extends Error {
-  readonly status = 503
-  readonly code = 'DEPENDENCY_UNAVAILABLE'
+export class DataUnavailableError extends AppError {
   constructor(
     readonly store: string,
     reason: string,
     cause?: unknown,
   ) {
-    super(`${store} is unavailable: ${reason}`, { cause })
+    super(
+      503,
+      'DEPENDENCY_UNAVAILABLE',
+      `${store} is unavailable: ${reason}`,
+      { 'retry-after': '5' },
+      { cause },
+    )
     this.name = 'DataUnavailableError'
   }
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type pg from 'pg'
 
-export { isPostgresUnavailable, query } from '@flotilla/data'
+export { query } from '@flotilla/data'
 
 declare module 'fastify' {
   interface FastifyInstance {
