@@ -154,10 +154,10 @@ async function killMidLoad(round: string, killAfter: number): Promise<Round> {
 
 test('every transaction acknowledged before kill -9 is there, with its expiry, after the restart', async () => {
   // A restart by the restart policy: the aclfile as the provisioner saved it.
-  const alone = await killMidLoad('alone', 300)
+  const alone = await killMidLoad('alone', 1000)
   // `up` after it: init.sh rewrites the `default` line before Redis starts and replays.
   await writeDefaultLine(defaultUserLine)
-  const up = await killMidLoad('up', 300)
+  const up = await killMidLoad('up', 1000)
   console.log(
     `# kill -9 mid-load: restart alone ${alone.acknowledged.length} acknowledged, ${alone.lost.length} lost; ` +
       `after init.sh's aclfile ${up.acknowledged.length} acknowledged, ${up.lost.length} lost`,
@@ -165,7 +165,7 @@ test('every transaction acknowledged before kill -9 is there, with its expiry, a
   assert.deepEqual(alone.lost, [], 'acknowledged writes lost (restart alone)')
   assert.deepEqual(up.lost, [], "acknowledged writes lost (init.sh's `default` line)")
   for (const { acknowledged, counter } of [alone, up]) {
-    assert.ok(acknowledged.length >= 300)
+    assert.ok(acknowledged.length >= 1000)
     assert.ok(counter >= acknowledged.length, `counter ${counter} < ${acknowledged.length}`)
   }
 
