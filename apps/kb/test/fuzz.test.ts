@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { neo4jGuardToken, openGraph, provisionNeo4j } from '@flotilla/data'
+import { labelOfApp, neo4jGuardToken, openGraph, provisionNeo4j } from '@flotilla/data'
 import { fuzzOpenApi, fuzzUnavailable, startNeo4j } from '@flotilla/testkit'
 import { startLocalGuard as startNeo4jGuard } from '../../../packages/neo4j-guard/src/local.js'
-import { DOCS_COLLECTION, GRAPH_DATABASE, GRAPH_LABEL } from '../src/resources.js'
+import { DOCS_COLLECTION, GRAPH_DATABASE } from '../src/resources.js'
 import { FakeQdrant } from './fakes.js'
 import { startKb } from './harness.js'
 
@@ -17,15 +17,19 @@ test('fuzz kb: every operation of its OpenAPI document, on real PostgreSQL, embe
   const admin = { url: neo4j.url, user: neo4j.user, password: neo4j.password }
   const secret = randomBytes(24).toString('hex')
   const guard = await startNeo4jGuard({ boltUrl: neo4j.url, ...admin, secret })
+  // A label of its own on the shared test Neo4j: fuzzed documents (ids from 1, in a fresh
+  // database) must not become neighbours of live.test.ts's documents under kb's label.
+  const graphApp = `kbfuzz_${randomBytes(4).toString('hex')}`
+  const label = labelOfApp(graphApp)
   await provisionNeo4j(
     admin,
-    [{ name: 'kb', resources: { neo4j: { label: GRAPH_LABEL, database: GRAPH_DATABASE } } }],
+    [{ name: graphApp, resources: { neo4j: { label, database: GRAPH_DATABASE } } }],
     'community',
   )
   const graph = openGraph({
     url: guard.url,
-    token: neo4jGuardToken(secret, 'kb'),
-    label: GRAPH_LABEL,
+    token: neo4jGuardToken(secret, graphApp),
+    label,
     required: false,
   })
   const kb = await startKb({ stores: { vectors: new FakeQdrant(DOCS_COLLECTION), graph } })
