@@ -105,8 +105,13 @@ describe('new-app', () => {
     const compose = await readFile(join(root, 'docker-compose.yml'), 'utf8')
     assert.match(compose, /^ {2}hello_app:\n {4}image: flotilla\/hello_app:/m)
     assert.match(compose, /dockerfile: apps\/hello_app\/Dockerfile/)
+    const upstreams = await readFile(join(root, 'nginx/generated/upstreams.conf'), 'utf8')
+    assert.match(
+      upstreams,
+      new RegExp(`upstream app_hello_app \\{[^}]*server hello_app:${app.port} resolve`),
+    )
     const routes = await readFile(join(root, 'nginx/generated/routes.conf'), 'utf8')
-    assert.match(routes, new RegExp(`location \\^~ /hello_app/ \\{[^}]*hello_app:${app.port};`))
+    assert.match(routes, /location \^~ \/hello_app\/ \{[^}]*proxy_pass http:\/\/app_hello_app;/)
 
     const dir = join(root, 'apps/hello_app')
     await exec('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import AjvCompiler from '@fastify/ajv-compiler'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
@@ -34,7 +35,7 @@ export async function createService({ name, version, config }: ServiceOptions) {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installErrorHandling(app)
@@ -50,7 +51,8 @@ export async function createService({ name, version, config }: ServiceOptions) {
     if (closing) reply.header('connection', 'close')
   })
 
-  await app.register(swagger, { openapi: { info: { title: name, version } } })
+  // 3.1: its schemas are JSON Schema 2020-12, the dialect TypeBox writes (exclusiveMinimum: 0).
+  await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: name, version } } })
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger())
 
   const readiness = new ReadinessRegistry(config.READINESS_TIMEOUT_MS)
@@ -58,6 +60,27 @@ export async function createService({ name, version, config }: ServiceOptions) {
   app.decorate('metricsRegistry', installMetrics(app, name))
   installHealthRoutes(app, readiness)
   return app
+}
+
+const compilersFromPool = AjvCompiler()
+const ajvDefaults = { useDefaults: true, removeAdditional: false } as const
+
+/**
+ * Query strings, params and headers arrive as text and are coerced to their schema's types.
+ * Bodies are JSON and are checked as sent: coercion would let `[[null]]` pass as `string[]`
+ * (rewritten to `[[""]]`) and a null become "", reaching handlers as what nobody sent.
+ */
+const buildValidator: AjvCompiler.BuildCompilerFromPool = (externalSchemas) => {
+  const coercing = compilersFromPool(externalSchemas, {
+    customOptions: { ...ajvDefaults, coerceTypes: 'array' },
+  })
+  const exact = compilersFromPool(externalSchemas, {
+    customOptions: { ...ajvDefaults, coerceTypes: false },
+  })
+  // Typed as Ajv's compile(schema); Fastify calls it with the route ({ schema, httpPart, … }).
+  const select = (route: { httpPart?: string }) =>
+    (route.httpPart === 'body' ? exact : coercing)(route as never)
+  return select as unknown as ReturnType<AjvCompiler.BuildCompilerFromPool>
 }
 
 export type Service = Awaited<ReturnType<typeof createService>>

@@ -37,6 +37,7 @@ const env = {
   // Fixed so a run's addresses are known; STACK_SUBNET_OCTET moves them (two runs side by side).
   FLOTILLA_SUBNET: `172.31.${subnetOctet}.0/24`,
   FLOTILLA_CHROMA_SUBNET: `172.31.${subnetOctet + 1}.0/28`,
+  FLOTILLA_NEO4J_SUBNET: `172.31.${subnetOctet + 1}.16/28`,
 }
 const base = `http://127.0.0.1:${port}`
 let compose: string[] = []
