@@ -1,10 +1,11 @@
+import { METRICS_JSON_PATH } from '@flotilla/service'
+import { type MetricsSample, readMetrics } from './metrics.js'
 import { failureReason, fetchText } from './probes.js'
-import { type MetricsSample, parseMetrics } from './prometheus.js'
 
 export interface AppProbe {
   status: 'up' | 'degraded' | 'down'
   detail: string | null
-  /** Null when /metrics did not answer or is not Prometheus text. */
+  /** Null when the metrics did not answer or are not the kit's JSON metrics. */
   metrics: MetricsSample | null
 }
 
@@ -13,11 +14,11 @@ interface ReadyzBody {
   dependencies?: Record<string, { status?: string; error?: string }>
 }
 
-/** Reads a flotilla service's /readyz and /metrics side by side, each within the timeout. */
+/** Reads a flotilla service's /readyz and its JSON metrics side by side, each within the timeout. */
 export async function probeApp(baseUrl: string, timeoutMs: number): Promise<AppProbe> {
   const [readiness, metrics] = await Promise.all([
     readReadiness(baseUrl, timeoutMs),
-    readMetrics(baseUrl, timeoutMs),
+    probeMetrics(baseUrl, timeoutMs),
   ])
   return { ...readiness, metrics }
 }
@@ -65,10 +66,10 @@ function downDependencies(body: ReadyzBody): string | null {
   return down.length > 0 ? `down: ${down.join('; ')}` : null
 }
 
-async function readMetrics(baseUrl: string, timeoutMs: number): Promise<MetricsSample | null> {
+async function probeMetrics(baseUrl: string, timeoutMs: number): Promise<MetricsSample | null> {
   try {
-    const { status, text } = await fetchText(new URL('/metrics', baseUrl).href, timeoutMs)
-    return status === 200 ? parseMetrics(text) : null
+    const { status, text } = await fetchText(new URL(METRICS_JSON_PATH, baseUrl).href, timeoutMs)
+    return status === 200 ? readMetrics(JSON.parse(text)) : null
   } catch {
     return null
   }

@@ -1,4 +1,4 @@
-import type { Bucket, MetricsSample } from './prometheus.js'
+import type { Bucket, MetricsSample } from './metrics.js'
 
 /** A scrape and when it was taken (ms since the epoch). */
 export interface TimedSample {

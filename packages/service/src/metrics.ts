@@ -1,5 +1,32 @@
 import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { type Static, Type } from 'typebox'
+
+/**
+ * Where a service's registry is served as JSON (prom-client's getMetricsAsJSON) for readers
+ * in the fleet: the status page. A query on /metrics rather than a path of its own, so it
+ * stays behind the one rule that keeps /metrics internal (nginx answers 404 for it).
+ */
+export const METRICS_JSON_PATH = '/metrics?format=json'
+
+/** getMetricsAsJSON as sent: JSON has no NaN, so a NaN gauge (an idle lag percentile) is null. */
+export const MetricsJson = Type.Array(
+  Type.Object({
+    name: Type.String(),
+    type: Type.String(),
+    values: Type.Array(
+      Type.Object({
+        value: Type.Union([Type.Number(), Type.Null()]),
+        labels: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+        /** A histogram's series: `<name>_bucket`, `_sum` or `_count`. */
+        metricName: Type.Optional(Type.String()),
+      }),
+    ),
+  }),
+)
+export type MetricsJson = Static<typeof MetricsJson>
+
+const MetricsQuery = Type.Object({ format: Type.Optional(Type.Literal('json')) })
 
 /**
  * Per-service registry rather than prom-client's global one, so several services (or tests)
@@ -29,8 +56,13 @@ export function installMetrics(app: FastifyInstance, serviceName: string): Regis
     )
   })
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+  app.get<{ Querystring: Static<typeof MetricsQuery> }>(
+    '/metrics',
+    { schema: { hide: true, querystring: MetricsQuery } },
+    async (request, reply) =>
+      request.query.format === 'json'
+        ? registry.getMetricsAsJSON()
+        : reply.type(registry.contentType).send(await registry.metrics()),
   )
   return registry
 }

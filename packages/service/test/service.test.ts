@@ -2,11 +2,14 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { Type } from 'typebox'
+import Value from 'typebox/value'
 import {
   AppError,
   ConfigError,
   createService,
   loadConfig,
+  METRICS_JSON_PATH,
+  MetricsJson,
   type Service,
   serviceConfig,
 } from '../src/index.js'
@@ -119,6 +122,34 @@ describe('service kit', () => {
     assert.match(text, /http_request_duration_seconds_count\{[^}]*route="\/items"[^}]*\} [1-9]/)
     assert.match(text, /nodejs_eventloop_lag_p99_seconds/)
     assert.match(text, /process_resident_memory_bytes/)
+  })
+
+  test('/metrics?format=json is the same registry as JSON, in the shape the kit exports', async () => {
+    await app.inject({ method: 'POST', url: '/items', payload: { name: 'a' } })
+    const response = await app.inject(METRICS_JSON_PATH)
+    assert.equal(response.statusCode, 200)
+    assert.match(String(response.headers['content-type']), /^application\/json/)
+    const metrics = response.json()
+    assert.ok(
+      Value.Check(MetricsJson, metrics),
+      [...Value.Errors(MetricsJson, metrics)][0]?.message,
+    )
+    const duration = (metrics as MetricsJson).find(
+      (m) => m.name === 'http_request_duration_seconds',
+    )
+    assert.equal(duration?.type, 'histogram')
+    const items = duration?.values.find(
+      (v) => v.metricName === 'http_request_duration_seconds_count' && v.labels.route === '/items',
+    )
+    assert.ok(items?.value && items.value >= 1, JSON.stringify(items))
+    assert.equal(items.labels.service, 'test', 'default labels are in the JSON too')
+    assert.ok(metrics.some((m: { name: string }) => m.name === 'process_resident_memory_bytes'))
+  })
+
+  test('/metrics refuses a format it does not serve', async () => {
+    const response = await app.inject('/metrics?format=xml')
+    assert.equal(response.statusCode, 400)
+    assert.equal(response.json().error.code, 'VALIDATION_ERROR')
   })
 
   test('/docs/json is the OpenAPI document of the app routes', async () => {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { parseMetrics } from '../src/prometheus.js'
+import { METRICS_JSON_PATH } from '@flotilla/service'
+import { readMetrics } from '../src/metrics.js'
 import { bucketDelta, histogramQuantile, windowStats } from '../src/window.js'
 import { type FleetMember, startMember } from './helpers.js'
 
 async function scrape(member: FleetMember) {
-  const response = await fetch(`${member.url}/metrics`)
+  const response = await fetch(`${member.url}${METRICS_JSON_PATH}`)
   assert.equal(response.status, 200)
-  return { at: Date.now(), sample: parseMetrics(await response.text()) }
+  return { at: Date.now(), sample: readMetrics(await response.json()) }
 }
 
 async function work(member: FleetMember, times: number, ms: number) {
@@ -77,20 +78,55 @@ describe('metrics of a real @flotilla/service', () => {
   })
 })
 
-describe('parseMetrics on bad input', () => {
+/** The kit's JSON for one histogram series per entry of `values`, and nothing else. */
+function durationJson(values: unknown[]) {
+  return [{ name: 'http_request_duration_seconds', type: 'histogram', help: '', values }]
+}
+
+describe('readMetrics on bad input', () => {
   it('names a bucket bound that is not a number', () => {
-    const text = [
-      '# TYPE http_request_duration_seconds histogram',
-      'http_request_duration_seconds_bucket{le="soon",route="/a"} 1',
-      'http_request_duration_seconds_bucket{le="+Inf",route="/a"} 1',
-      'http_request_duration_seconds_sum{route="/a"} 0.1',
-      'http_request_duration_seconds_count{route="/a"} 1',
-    ].join('\n')
-    assert.throws(() => parseMetrics(text), /le="soon"/)
+    const json = durationJson([
+      {
+        metricName: 'http_request_duration_seconds_bucket',
+        labels: { le: 'soon', route: '/a' },
+        value: 1,
+      },
+      {
+        metricName: 'http_request_duration_seconds_bucket',
+        labels: { le: '+Inf', route: '/a' },
+        value: 1,
+      },
+      { metricName: 'http_request_duration_seconds_count', labels: { route: '/a' }, value: 1 },
+    ])
+    assert.throws(() => readMetrics(json), /le="soon"/)
   })
 
-  it('leaves what a scrape lacks as null', () => {
-    const sample = parseMetrics('# TYPE up gauge\nup 1\n')
+  it('refuses a request count without a value rather than counting it as none', () => {
+    const json = durationJson([
+      { metricName: 'http_request_duration_seconds_count', labels: { route: '/a' }, value: null },
+    ])
+    assert.throws(() => readMetrics(json), /http_request_duration_seconds_count without a value/)
+  })
+
+  it("refuses what is not the kit's JSON metrics, naming where", () => {
+    assert.throws(() => readMetrics('up 1\n'), /not the kit's JSON metrics/)
+    assert.throws(() => readMetrics({ metrics: [] }), /not the kit's JSON metrics/)
+    assert.throws(
+      () => readMetrics(durationJson([{ labels: { route: '/a' }, value: '3' }])),
+      /not the kit's JSON metrics: \/0\/values\/0\/value/,
+    )
+  })
+
+  it('leaves what a read lacks as null, and a NaN gauge (null in JSON) too', () => {
+    const sample = readMetrics([
+      { name: 'up', type: 'gauge', help: '', values: [{ value: 1, labels: {} }] },
+      {
+        name: 'process_resident_memory_bytes',
+        type: 'gauge',
+        help: '',
+        values: [{ value: null, labels: {} }],
+      },
+    ])
     assert.deepEqual(sample, {
       startTimeSeconds: null,
       residentMemoryBytes: null,
