@@ -16,9 +16,15 @@ export {
   neo4jFromUrl,
   probeNeo4j,
   startNeo4j,
+  startPersistentNeo4j,
 } from './neo4j.js'
 export { type OutageProxy, startOutageProxy } from './outage-proxy.js'
-export { POSTGRES_URL_VAR, postgresFromUrl, startPostgres } from './postgres.js'
+export {
+  POSTGRES_URL_VAR,
+  postgresFromUrl,
+  startPersistentPostgres,
+  startPostgres,
+} from './postgres.js'
 export { REDIS_URL_VAR, redisFromUrl, startRedis } from './redis.js'
 export {
   type PersistentRedis,
@@ -34,3 +40,4 @@ export type {
   StartOptions,
 } from './servers.js'
 export { startTestServices, type TestServices } from './test-services.js'
+export { startWatchdog, type Watchdog } from './watchdog.js'

@@ -76,8 +76,15 @@ export function neo4jConfig(port: number): string {
 
 /** A fresh NEO4J_HOME: config for `port`, and the password the launcher reads and deletes. */
 export function createNeo4jHome(port: number, password: string): string {
-  const home = mkdtempSync(join(tmpdir(), 'flotilla-testkit-neo4j-'))
-  mkdirSync(join(home, 'conf'))
+  return writeNeo4jHome(mkdtempSync(join(tmpdir(), 'flotilla-testkit-neo4j-')), port, password)
+}
+
+/**
+ * `home` (new or holding data of an earlier start) configured for `port`. The launcher sets the
+ * password only on a DBMS that has no users yet, so a kept home keeps its first password.
+ */
+export function writeNeo4jHome(home: string, port: number, password: string): string {
+  mkdirSync(join(home, 'conf'), { recursive: true, mode: 0o700 })
   writeFileSync(join(home, 'conf', 'neo4j.conf'), neo4jConfig(port), { mode: 0o600 })
   // Through a file the launcher deletes on reading: a command line is visible in `ps`.
   writeFileSync(join(home, 'initial-password'), password, { mode: 0o600 })
@@ -88,7 +95,7 @@ export function createNeo4jHome(port: number, password: string): string {
 export function launchNeo4j(
   runtime: Neo4jRuntime,
   home: string,
-  extra: { jvm?: string[]; args?: string[] } = {},
+  extra: { jvm?: string[]; args?: string[]; persistent?: boolean } = {},
 ): ServiceProcess {
   // A missing or stale archive only costs speed: the JVM then loads classes from the jars.
   const archive = existsSync(runtime.classArchive)
@@ -106,9 +113,11 @@ export function launchNeo4j(
       ...(extra.args ?? []),
     ],
     tempDir: home,
+    keepDir: extra.persistent,
     logFile: join(home, 'neo4j.log'),
-    // Throwaway data: a clean shutdown (checkpoints, index flushes) takes seconds and keeps nothing.
-    stopSignal: 'SIGKILL',
+    // Throwaway data: a clean shutdown (checkpoints, index flushes) takes seconds and keeps nothing;
+    // kept data gets one.
+    stopSignal: extra.persistent ? 'SIGTERM' : 'SIGKILL',
     env: { PATH: process.env.PATH, LC_ALL: 'C', JAVA_HOME: process.env.JAVA_HOME },
   })
 }

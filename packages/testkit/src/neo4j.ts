@@ -7,6 +7,7 @@ import {
   launchNeo4j,
   type Neo4jRuntime,
   prepareNeo4jRuntime,
+  writeNeo4jHome,
 } from './neo4j-runtime.js'
 import { generatePassword } from './secrets.js'
 import type { ServiceProcess } from './service-process.js'
@@ -61,6 +62,15 @@ export async function startNeo4j(options: Neo4jStartOptions = {}): Promise<Neo4j
   return retryIfPortTaken(() => startOnce(runtime))
 }
 
+/**
+ * Neo4j Community from Maven's jars whose data stays in `dir` across stops (local
+ * development): `password` is set on the first start and must stay the same afterwards.
+ */
+export async function startPersistentNeo4j(dir: string, password: string): Promise<Neo4jServer> {
+  const runtime = await prepareNeo4jRuntime()
+  return retryIfPortTaken(() => startOnce(runtime, { dir, password }))
+}
+
 export function neo4jFromUrl(
   url: string,
   credentials: { user: string; password: string; urlVar?: string; passwordVar?: string },
@@ -102,15 +112,20 @@ export async function probeNeo4j(url: string, user: string, password: string): P
   }
 }
 
-async function startOnce(runtime: Neo4jRuntime): Promise<Neo4jServer> {
-  const password = generatePassword()
+async function startOnce(
+  runtime: Neo4jRuntime,
+  persistent?: { dir: string; password: string },
+): Promise<Neo4jServer> {
+  const password = persistent?.password ?? generatePassword()
   const port = await findFreePort()
-  const home = createNeo4jHome(port, password)
+  const home = persistent
+    ? writeNeo4jHome(persistent.dir, port, password)
+    : createNeo4jHome(port, password)
   let server: ServiceProcess
   try {
-    server = launchNeo4j(runtime, home)
+    server = launchNeo4j(runtime, home, { persistent: persistent !== undefined })
   } catch (error) {
-    rmSync(home, { recursive: true, force: true })
+    if (!persistent) rmSync(home, { recursive: true, force: true })
     throw error
   }
   try {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -16,29 +16,45 @@ import { waitUntil } from './wait-until.js'
 const SUPERUSER = 'postgres'
 const READY_TIMEOUT_MS = 30_000
 
-/** Throwaway data: durability only costs time. */
-const THROWAWAY_SETTINGS = [
-  'fsync=off',
-  'synchronous_commit=off',
-  'full_page_writes=off',
+const SETTINGS = [
   'max_connections=200',
   // A client that never finishes authenticating stalls CREATE DATABASE until this runs out.
   'authentication_timeout=5s',
 ]
+/** Throwaway data: durability only costs time. */
+const THROWAWAY_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']
 
 export function startPostgresFromBinaries(binaries: PostgresBinaries): Promise<PostgresServer> {
   return retryIfPortTaken(() => startOnce(binaries))
 }
 
-async function startOnce(binaries: PostgresBinaries): Promise<PostgresServer> {
+/**
+ * A server whose data stays in `dir` across stops (local development): initialised with
+ * `password` on the first start, started on the same data afterwards, durable settings.
+ */
+export function startPostgresInDir(
+  binaries: PostgresBinaries,
+  dir: string,
+  password: string,
+): Promise<PostgresServer> {
+  return retryIfPortTaken(() => startOnce(binaries, { dir, password }))
+}
+
+async function startOnce(
+  binaries: PostgresBinaries,
+  persistent?: { dir: string; password: string },
+): Promise<PostgresServer> {
   const runAs = postgresRunAs()
-  const tempDir = mkdtempSync(join(tmpdir(), 'flotilla-testkit-pg-'))
+  const tempDir = persistent?.dir ?? mkdtempSync(join(tmpdir(), 'flotilla-testkit-pg-'))
   let server: ServiceProcess | undefined
   try {
+    mkdirSync(tempDir, { recursive: true, mode: 0o700 })
     if (runAs) chownSync(tempDir, runAs.uid, runAs.gid)
-    const password = generatePassword()
+    const password = persistent?.password ?? generatePassword()
     const dataDir = join(tempDir, 'data')
-    await initdb(binaries.initdb, dataDir, tempDir, password, runAs)
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await initdb(binaries.initdb, dataDir, tempDir, password, runAs)
+    }
 
     const port = await findFreePort()
     server = new ServiceProcess({
@@ -46,9 +62,13 @@ async function startOnce(binaries: PostgresBinaries): Promise<PostgresServer> {
       args: [
         ...['-D', dataDir, '-p', String(port)],
         ...['-c', `listen_addresses=${LOOPBACK}`, '-c', `unix_socket_directories=${tempDir}`],
-        ...THROWAWAY_SETTINGS.flatMap((setting) => ['-c', setting]),
+        ...(persistent ? SETTINGS : [...SETTINGS, ...THROWAWAY_SETTINGS]).flatMap((setting) => [
+          '-c',
+          setting,
+        ]),
       ],
       tempDir,
+      keepDir: persistent !== undefined,
       logFile: join(tempDir, 'postgres.log'),
       // Fast shutdown: aborts open sessions instead of waiting for clients to leave.
       stopSignal: 'SIGINT',
@@ -75,7 +95,7 @@ async function startOnce(binaries: PostgresBinaries): Promise<PostgresServer> {
   } catch (error) {
     const portTaken = server !== undefined && isPortTakenLog(server.log())
     if (server) await server.stop()
-    else rmSync(tempDir, { recursive: true, force: true })
+    else if (!persistent) rmSync(tempDir, { recursive: true, force: true })
     throw portTaken ? new PortTakenError((error as Error).message) : error
   }
 }

@@ -1,7 +1,7 @@
 import { chooseBackend } from './backend.js'
 import { runContainer } from './docker.js'
 import { findPostgresBinaries } from './find-binaries.js'
-import { startPostgresFromBinaries } from './postgres-binaries.js'
+import { startPostgresFromBinaries, startPostgresInDir } from './postgres-binaries.js'
 import { probePostgres } from './postgres-probe.js'
 import { generatePassword } from './secrets.js'
 import type { PostgresServer, StartOptions } from './servers.js'
@@ -27,6 +27,20 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   )
   if (backend === 'binaries' && binaries) return startPostgresFromBinaries(binaries)
   return startPostgresInDocker()
+}
+
+/**
+ * A PostgreSQL from the machine's binaries whose data stays in `dir` across stops (local
+ * development): initialised with `password` on the first start, reused afterwards.
+ */
+export function startPersistentPostgres(dir: string, password: string): Promise<PostgresServer> {
+  const binaries = findPostgresBinaries()
+  if (!binaries) {
+    throw new Error(
+      'a persistent PostgreSQL needs its binaries on this machine: `apt-get install postgresql`',
+    )
+  }
+  return startPostgresInDir(binaries, dir, password)
 }
 
 export function postgresFromUrl(url: string): PostgresServer {

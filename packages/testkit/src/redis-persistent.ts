@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,12 +42,17 @@ export interface PersistentRedisOptions {
   config: string
   /** aclfile lines besides the `admin` user (all permissions) this adds. */
   acl: string[]
+  /**
+   * Keep the data here across stops (local development; created if missing, never deleted)
+   * instead of a temp dir stop() deletes. The aclfile is written afresh on every start.
+   */
+  dir?: string
 }
 
 export interface PersistentRedis {
   host: string
   port: number
-  /** Data dir (append-only file), aclfile and log; deleted by stop(). */
+  /** Data dir (append-only file), aclfile and log; deleted by stop() unless given. */
   dir: string
   aclFile: string
   adminUser: string
@@ -79,10 +92,15 @@ export async function startPersistentRedis(
 ): Promise<PersistentRedis> {
   const binary = findRedisServer()
   if (!binary) throw new Error('a persistent Redis needs redis-server on this machine')
-  const dir = mkdtempSync(join(tmpdir(), 'flotilla-testkit-redis-persistent-'))
-  // Whatever runs when we die: the server of the moment (its pid file) and the directory.
+  const kept = options.dir !== undefined
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'flotilla-testkit-redis-persistent-'))
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const removeDir = () => {
+    if (!kept) rmSync(dir, { recursive: true, force: true })
+  }
+  // Whatever runs when we die: the server of the moment (its pid file) and a temp directory.
   const watchdog = startWatchdog(
-    'kill -KILL "$(cat "$1/redis.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$1"',
+    `kill -KILL "$(cat "$1/redis.pid" 2>/dev/null)" 2>/dev/null${kept ? '' : '; rm -rf "$1"'}`,
     [dir],
   )
   const port = await findFreePort()
@@ -136,7 +154,7 @@ export async function startPersistentRedis(
   } catch (error) {
     await end('SIGKILL')
     watchdog.disarm()
-    rmSync(dir, { recursive: true, force: true })
+    removeDir()
     throw error
   }
   return {
@@ -153,7 +171,7 @@ export async function startPersistentRedis(
     async stop() {
       await end('SIGTERM')
       watchdog.disarm()
-      rmSync(dir, { recursive: true, force: true })
+      removeDir()
     },
   }
 }

@@ -11,7 +11,7 @@ export interface PostgresServer {
   user: string
   password: string
   source: ServerSource
-  /** Data dir, log and socket of a server started from binaries; deleted by stop(). */
+  /** Data dir, log and socket of a server started from binaries; deleted by stop() unless persistent. */
   tempDir?: string
   /** Stops what was started (a no-op for a server from the environment). Idempotent. */
   stop(): Promise<void>

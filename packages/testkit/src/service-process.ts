@@ -7,20 +7,22 @@ import { startWatchdog, type Watchdog } from './watchdog.js'
 
 const STOP_TIMEOUT_MS = 10_000
 
-/** After our death: stop the server ($1) with its signal ($2), then delete its temp dir ($3). */
+/** After our death: stop the server ($1) with its signal ($2), then delete its temp dir ($3, if any). */
 const STOP_AND_REMOVE = `
 kill -"$2" "$1" 2>/dev/null
 i=0
 while kill -0 "$1" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 kill -KILL "$1" 2>/dev/null
-rm -rf "$3"
+[ -n "$3" ] && rm -rf "$3"
 `
 
 export interface ServiceProcessOptions {
   command: string
   args: string[]
-  /** Temp dir that belongs to this server; deleted when it stops. */
+  /** Temp dir that belongs to this server; deleted when it stops unless `keepDir`. */
   tempDir: string
+  /** The dir holds data kept across runs (local development): never deleted. */
+  keepDir?: boolean
   logFile: string
   stopSignal: NodeJS.Signals
   runAs?: SystemUser | undefined
@@ -59,7 +61,7 @@ export class ServiceProcess {
     this.#watchdog = startWatchdog(STOP_AND_REMOVE, [
       String(pid),
       options.stopSignal.replace(/^SIG/, ''),
-      options.tempDir,
+      options.keepDir ? '' : options.tempDir,
     ])
   }
 
@@ -117,6 +119,6 @@ export class ServiceProcess {
         await exited
       }
     }
-    rmSync(this.#options.tempDir, { recursive: true, force: true })
+    if (!this.#options.keepDir) rmSync(this.#options.tempDir, { recursive: true, force: true })
   }
 }
