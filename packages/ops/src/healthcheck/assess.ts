@@ -21,12 +21,15 @@ export interface ExpectedService {
   required: boolean
 }
 
+/** `starting`: running, its healthcheck has not passed yet and has not given up either. */
+export type Verdict = 'ok' | 'starting' | 'failed'
+
 export interface HealthRow {
   service: string
   required: boolean
   state: string
   health: string
-  ok: boolean
+  verdict: Verdict
   detail: string
 }
 
@@ -55,12 +58,15 @@ export function assess(containers: ContainerInspect[], expected: ExpectedService
   })
 }
 
-function judge(container: ContainerInspect | undefined, required: boolean) {
+function judge(
+  container: ContainerInspect | undefined,
+  required: boolean,
+): Omit<HealthRow, 'service' | 'required'> {
   if (!container) {
     return {
       state: 'missing',
       health: '-',
-      ok: !required,
+      verdict: required ? 'failed' : 'ok',
       detail: required ? 'no container' : 'profile not active',
     }
   }
@@ -73,25 +79,40 @@ function judge(container: ContainerInspect | undefined, required: boolean) {
     return {
       state,
       health: '-',
-      ok: exitCode === 0,
+      verdict: exitCode === 0 ? 'ok' : 'failed',
       detail: exitCode === 0 ? 'one-shot completed' : `one-shot failed (exit ${exitCode})`,
     }
   }
   if (state !== 'running')
-    return { state, health: health?.Status ?? '-', ok: false, detail: `exit ${exitCode}` }
-  if (!health) return { state, health: '-', ok: true, detail: 'no healthcheck' }
-  const last = health.Log?.at(-1)
+    return { state, health: health?.Status ?? '-', verdict: 'failed', detail: `exit ${exitCode}` }
+  if (!health) return { state, health: '-', verdict: 'ok', detail: 'no healthcheck' }
+  const last = health.Log?.at(-1)?.Output.trim()
+  const verdict =
+    health.Status === 'healthy' ? 'ok' : health.Status === 'starting' ? 'starting' : 'failed'
   const detail =
-    health.Status === 'healthy'
+    verdict === 'ok'
       ? ''
-      : `${health.FailingStreak ?? 0} failing check(s)${last?.Output.trim() ? `: ${last.Output.trim().slice(0, 80)}` : ''}`
-  return { state, health: health.Status, ok: health.Status === 'healthy', detail }
+      : verdict === 'starting'
+        ? `not healthy yet, ${health.FailingStreak ?? 0} failed check(s) so far`
+        : `${health.FailingStreak ?? 0} failing check(s)${last ? `: ${last.slice(0, 80)}` : ''}`
+  return { state, health: health.Status, verdict, detail }
 }
 
-/** 0 when every required service is ok, 1 otherwise: cron mails on non-zero. */
-export function exitCode(rows: HealthRow[]): number {
-  return rows.some((row) => row.required && !row.ok) ? 1 : 0
+/** What the exit code says; see EXIT_CODES. */
+export function overall(rows: HealthRow[]): Verdict {
+  const required = rows.filter((row) => row.required)
+  if (required.some((row) => row.verdict === 'failed')) return 'failed'
+  return required.some((row) => row.verdict === 'starting') ? 'starting' : 'ok'
 }
+
+/**
+ * 0 every required service ok; 1 one failed (cron mails on non-zero); 3 none failed but one
+ * is still starting, so a script can wait: `until scripts/healthcheck; do [ $? = 3 ] || exit 1; sleep 5; done`.
+ * (2 is the CLI's: bad usage, or docker cannot be asked.)
+ */
+export const EXIT_CODES: Record<Verdict, number> = { ok: 0, failed: 1, starting: 3 }
+
+export const exitCode = (rows: HealthRow[]) => EXIT_CODES[overall(rows)]
 
 export function formatTable(rows: HealthRow[]): string {
   const header = ['SERVICE', 'REQUIRED', 'STATE', 'HEALTH', 'OK', 'DETAIL']
@@ -100,7 +121,7 @@ export function formatTable(rows: HealthRow[]): string {
     r.required ? 'yes' : 'no',
     r.state,
     r.health,
-    r.ok ? 'ok' : 'FAIL',
+    r.verdict === 'failed' ? 'FAIL' : r.verdict,
     r.detail,
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)))
@@ -109,11 +130,11 @@ export function formatTable(rows: HealthRow[]): string {
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd()
-  const failing = rows.filter((r) => r.required && !r.ok).length
-  return [
-    format(header),
-    ...lines.map(format),
-    '',
-    failing === 0 ? `all ${rows.length} services ok` : `${failing} required service(s) failing`,
-  ].join('\n')
+  const count = (verdict: Verdict) => rows.filter((r) => r.required && r.verdict === verdict).length
+  const summary = {
+    ok: `all ${rows.length} services ok`,
+    failed: `${count('failed')} required service(s) failing`,
+    starting: `${count('starting')} required service(s) still starting`,
+  }
+  return [format(header), ...lines.map(format), '', summary[overall(rows)]].join('\n')
 }

@@ -1,25 +1,32 @@
-import type { Registry } from '@flotilla/stack'
+import { parse } from 'yaml'
 import { type Runner, runChecked } from '../run.js'
 import type { ContainerInspect, ExpectedService } from './assess.js'
 
+interface ServiceConfig {
+  profiles?: string[]
+  scale?: number
+  deploy?: { replicas?: number }
+}
+
 /**
- * Services compose would run (`config --services`), an app being required only when its
- * profile is active (COMPOSE_PROFILES or --profile).
+ * Services of the compose file (every profile) that run containers: a service that is only
+ * built (scale 0, e.g. an image tier) is expected nowhere. One in a profile is required only
+ * when its profile is active (COMPOSE_PROFILES or --profile).
  */
 export async function expectedServices(
   runner: Runner,
   compose: string[],
-  registry: Registry,
   profiles: string[],
 ): Promise<ExpectedService[]> {
-  const services = (await runChecked(runner, [...compose, 'config', '--services']))
-    .split('\n')
-    .filter(Boolean)
-  const profileOf = new Map(registry.apps.map((app) => [app.name, app.profile]))
-  return services.map((service) => {
-    const profile = profileOf.get(service)
-    return { service, required: !profile || profiles.includes(profile) }
-  })
+  const config = parse(await runChecked(runner, [...compose, '--profile', '*', 'config'])) as {
+    services: Record<string, ServiceConfig>
+  }
+  return Object.entries(config.services)
+    .filter(([, service]) => (service.scale ?? service.deploy?.replicas) !== 0)
+    .map(([service, { profiles: own = [] }]) => ({
+      service,
+      required: own.length === 0 || own.some((profile) => profiles.includes(profile)),
+    }))
 }
 
 /** `docker inspect` of every container of the project, stopped ones included. */
