@@ -9,7 +9,7 @@ import {
   validateProperties,
   validateRelationshipType,
 } from './identifiers.js'
-import type { GraphLink, GraphNode, LinkCursor } from './snapshot.js'
+import type { GraphLink, GraphNode, LinkCursor } from './records.js'
 
 /** A statement and its parameters: every value travels as a parameter, never in the text. */
 export interface CypherQuery {

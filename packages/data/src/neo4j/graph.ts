@@ -4,13 +4,13 @@ import type { Neo4jMode } from '../provision/admin-config.js'
 import { type CypherQuery, graphQueries, type NeighbourOptions } from './cypher.js'
 import { type GuardGraphConfig, guardOperations } from './guard-client.js'
 import { type Properties, validateLabel } from './identifiers.js'
+import type { GraphOperations } from './operations.js'
 import {
   clearGraph,
   cypherSnapshots,
   exportGraph,
   type GraphSnapshots,
   importGraph,
-  type SnapshotPages,
 } from './snapshot.js'
 
 /** Bolt with the server's credentials: the guard (admin, community) or an enterprise app. */
@@ -50,19 +50,6 @@ export interface AppGraph extends GraphSnapshots {
   ready(signal?: AbortSignal): Promise<void>
   readiness: DependencyCheck
   close(): Promise<void>
-}
-
-/** One call per AppGraph operation: what Bolt (boltOperations) and the guard's client provide. */
-export interface GraphOperations extends SnapshotPages {
-  upsertNode(id: string, props: Properties): Promise<Properties>
-  getNode(id: string): Promise<Properties | undefined>
-  deleteNode(id: string): Promise<boolean>
-  link(fromId: string, toId: string, type: string, props: Properties): Promise<boolean>
-  unlink(fromId: string, toId: string, type: string): Promise<boolean>
-  neighbours(id: string, options?: NeighbourOptions): Promise<Properties[]>
-  count(): Promise<number>
-  countLinks(): Promise<number>
-  ready(signal?: AbortSignal): Promise<void>
 }
 
 export interface BoltOptions {

@@ -1,7 +1,7 @@
 import { AppError } from '@flotilla/service'
-import type { GraphOperations } from './graph.js'
 import { GUARD_ROUTES, type GuardBody, type GuardResponse, type GuardRoutes } from './guard-api.js'
 import { GraphInputError } from './identifiers.js'
+import type { GraphOperations } from './operations.js'
 
 /** Community: the app reaches Neo4j only through neo4j-guard, with its own token. */
 export interface GuardGraphConfig {

@@ -16,7 +16,6 @@ export {
   type BoltOptions,
   boltOperations,
   type GraphConfig,
-  type GraphOperations,
   openGraph,
 } from './graph.js'
 export {
@@ -41,6 +40,7 @@ export {
   validateProperties,
   validateRelationshipType,
 } from './identifiers.js'
+export type { GraphOperations } from './operations.js'
 export {
   constraintName,
   constraintStatement,
@@ -57,15 +57,12 @@ export {
   provisionNeo4j,
   setPasswordStatement,
 } from './provision.js'
+export type { GraphLink, GraphNode, GraphRecord, LinkCursor } from './records.js'
 export type {
   BatchOptions,
   ExportOptions,
   GraphCounts,
-  GraphLink,
-  GraphNode,
-  GraphRecord,
   GraphSnapshots,
-  LinkCursor,
   SnapshotPages,
 } from './snapshot.js'
 export { appOfNeo4jGuardToken, neo4jGuardToken } from './token.js'

@@ -5,32 +5,12 @@ import {
   type Properties,
   validateRelationshipType,
 } from './identifiers.js'
-
-/** A node of the app's label: its id and its other properties. */
-export interface GraphNode {
-  kind: 'node'
-  id: string
-  props: Properties
-}
-
-/** A relationship between two nodes of the app's label. */
-export interface GraphLink {
-  kind: 'link'
-  from: string
-  type: string
-  to: string
-  props: Properties
-}
-
-export type GraphRecord = GraphNode | GraphLink
+import type { GraphLink, GraphNode, GraphRecord, LinkCursor } from './records.js'
 
 export interface GraphCounts {
   nodes: number
   links: number
 }
-
-/** Where a page of links ends: the next page starts after this (source, type, target). */
-export type LinkCursor = Pick<GraphLink, 'from' | 'type' | 'to'>
 
 export interface ExportOptions {
   /** Rows per query, 1-10000; default 1000. At most one page is held in memory. */
