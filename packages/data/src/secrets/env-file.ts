@@ -1,9 +1,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { parseEnv } from 'node:util'
 
-const LINE = /^([A-Z][A-Z0-9_]*)=(.*)$/
-
-/** Reads a `KEY=value` file (compose `env_file` form: no quotes, no expansion); absent → undefined. */
+/**
+ * Reads a credential file as the app's own `node --env-file` does (compose starts every app
+ * that way), so provisioner and app can never read one file differently; absent → undefined.
+ */
 export async function readEnvFile(path: string): Promise<Record<string, string> | undefined> {
   let text: string
   try {
@@ -12,20 +14,17 @@ export async function readEnvFile(path: string): Promise<Record<string, string> 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-  const values: Record<string, string> = {}
-  for (const [index, line] of text.split('\n').entries()) {
-    if (line.trim() === '' || line.startsWith('#')) continue
-    const match = LINE.exec(line)
-    if (!match) throw new Error(`${path}:${index + 1}: not a KEY=value line`)
-    values[match[1] as string] = match[2] as string
-  }
-  return values
+  return parseEnv(text) as Record<string, string>
 }
 
 export function formatEnvFile(header: string, values: Record<string, string>): string {
   const lines = Object.entries(values).map(([key, value]) => {
-    if (/[\n\r]/.test(value)) throw new Error(`${key}: a value cannot span lines`)
-    return `${key}=${value}`
+    const line = `${key}=${value}`
+    // Written unquoted, so a value `--env-file` would read otherwise (a `#`, a quote, spaces
+    // at its ends, a line break) is refused here instead of reaching the app altered.
+    if (parseEnv(line)[key] !== value)
+      throw new Error(`${key}: the value would not read back as written`)
+    return line
   })
   return `# ${header}\n${lines.join('\n')}\n`
 }
