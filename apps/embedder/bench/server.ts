@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { fileURLToPath } from 'node:url'
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+const MEMORY_SAMPLE_MS = 100
 
-export interface EmbedderProcess {
+export interface ServerProcess {
   origin: string
-  pid: number
-  /** Current and peak resident set size of the process, in MB. */
-  memory(): Promise<{ rssMb: number; peakRssMb: number }>
-  /** A gauge from the server's /metrics (prom-client resets the event-loop histogram on read). */
-  metric(name: string): Promise<number>
+  /** Resident set size of the process and its descendants now, in MB. */
+  rssMb(): Promise<number>
+  /**
+   * The largest RSS seen since start, in MB: the kernel's high-water mark of the process
+   * (worker threads share its memory) or the tree's sampled sum, whichever is larger.
+   */
+  peakRssMb(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -25,53 +26,78 @@ function freePort(): Promise<number> {
   })
 }
 
+async function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+}
+
+/** `pid` and every process below it (children of any of its threads). */
+async function processTree(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [])
+  const children = await Promise.all(
+    tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')),
+  )
+  const below = children.flatMap((list) => list.split(' ').filter(Boolean).map(Number))
+  return [pid, ...(await Promise.all(below.map(processTree))).flat()]
+}
+
+async function treeRssKb(pid: number): Promise<number> {
+  const rss = await Promise.all((await processTree(pid)).map((p) => statusKb(p, 'VmRSS')))
+  return rss.reduce((sum, kb) => sum + kb, 0)
+}
+
 /**
- * The built embedder (dist/main.js; or another ML app's `main`) as its own process, so its
- * RSS is its own.
+ * `node <args>` as its own process (so its memory is its own), on a free loopback port
+ * (HOST, PORT), ready once GET /readyz answers 2xx. `name` names it in errors.
  */
-export async function startEmbedderProcess(
+export async function startServerProcess(
+  name: string,
+  args: string[],
   env: Record<string, string>,
-  main = MAIN,
-): Promise<EmbedderProcess> {
+): Promise<ServerProcess> {
   const port = await freePort()
-  const child: ChildProcess = spawn(process.execPath, [main], {
+  const child: ChildProcess = spawn(process.execPath, args, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
+  const pid = child.pid as number
   const origin = `http://127.0.0.1:${port}`
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`embedder exited with code ${code}`))),
+    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`))),
   )
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const ready = await Promise.race([
-      fetch(`${origin}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-      exited,
-    ])
-    if (ready) break
-    if (Date.now() > deadline) throw new Error('embedder did not become ready in 60 s')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+  let sampledPeakKb = 0
+  const sampler = setInterval(async () => {
+    sampledPeakKb = Math.max(sampledPeakKb, await treeRssKb(pid))
+  }, MEMORY_SAMPLE_MS)
+  const deadline = Date.now() + 120_000
+  try {
+    for (;;) {
+      const ready = await Promise.race([
+        fetch(`${origin}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+        exited,
+      ])
+      if (ready) break
+      if (Date.now() > deadline) throw new Error(`${name} did not become ready in 120 s`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  } catch (error) {
+    clearInterval(sampler)
+    child.kill('SIGKILL')
+    throw error
   }
   exited.catch(() => {})
   return {
     origin,
-    pid: child.pid as number,
-    async memory() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8')
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1])
-      return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 }
-    },
-    async metric(name) {
-      const text = await (await fetch(`${origin}/metrics`)).text()
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-      return Number(line?.split(' ').at(-1))
+    rssMb: async () => (await treeRssKb(pid)) / 1024,
+    async peakRssMb() {
+      const now = await treeRssKb(pid)
+      return Math.max(sampledPeakKb, now, await statusKb(pid, 'VmHWM')) / 1024
     },
     async stop() {
+      clearInterval(sampler)
       child.kill('SIGTERM')
       await exited.catch(() => {})
     },
