@@ -1,10 +1,12 @@
 /**
- * Runs in the `provision` service right after scripts/provision: gives each app's
+ * Runs in the `provision` service right after the provisioner: gives each app's
  * credential file (<dir>/apps/<app>.env) to that app alone. Owner = the app's uid (compose
  * runs the app as `appUid(app)`), mode 0400; the folder is traversable but not listable.
  * Another app, running as another uid on the same volume, cannot read it.
  *
- * Usage: node --import tsx infra/secrets/hand-out.ts <secrets-dir>   (scripts/provision's SECRETS_DIR)
+ * Usage: node infra/secrets/hand-out.ts <secrets-dir>   (scripts/provision's SECRETS_DIR)
+ * Node 24 (the images') runs this file as it is, stripping its types; Node 20 needs --import tsx.
+ * So: erasable TypeScript only (no enums, namespaces or parameter properties).
  */
 import { chmod, chown, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
