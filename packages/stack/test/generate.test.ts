@@ -7,6 +7,7 @@ import { parse } from 'yaml'
 import { bodyLimitBytes, nginxUpstreams } from '../src/generate/index.js'
 import {
   appUid,
+  composeAppAnchor,
   composeAppServices,
   envExampleApps,
   loadRegistry,
@@ -23,6 +24,7 @@ const repoRoot = resolve(import.meta.dirname, '../../..')
 const TAG = '${FLOTILLA_TAG:-local}'
 
 interface ComposeService {
+  image: string
   user: string
   mem_limit: string
   cpus: string
@@ -34,8 +36,17 @@ interface ComposeService {
   profiles?: string[]
   command: string[]
   environment: Record<string, string>
-  build: { args: Record<string, string> }
+  volumes: string[]
+  pids_limit: number
+  healthcheck: { test: string[] }
+  build: { dockerfile: string; additional_contexts: Record<string, string> }
   depends_on: Record<string, { condition: string }>
+}
+
+/** The generated app services as compose reads them: the x-app anchor merged into each. */
+function composeServices(registry: Parameters<typeof composeAppServices>[0]) {
+  const text = `x-logging: &logging {}\n${composeAppAnchor()}${composeAppServices(registry)}`
+  return parse(text, { merge: true }) as Record<string, ComposeService>
 }
 
 async function twoApps(t: import('node:test').TestContext) {
@@ -59,11 +70,9 @@ async function twoApps(t: import('node:test').TestContext) {
 
 test('compose: each app runs as its own uid with its limits, hardening and dependencies', async (t) => {
   const registry = await twoApps(t)
-  const services = parse(`x: &logging {}\n${composeAppServices(registry)}`) as Record<
-    string,
-    ComposeService
-  >
+  const services = composeServices(registry)
   const notes = services.notes as ComposeService
+  assert.equal(notes.image, `flotilla/notes:${TAG}`)
   assert.equal(notes.user, `${appUid({ port: 3001 })}:${appUid({ port: 3001 })}`)
   assert.notEqual(appUid({ port: 3001 }), appUid({ port: 3101 }))
   assert.equal(notes.mem_limit, '192M')
@@ -72,13 +81,22 @@ test('compose: each app runs as its own uid with its limits, hardening and depen
   assert.deepEqual(notes.cap_drop, ['ALL'])
   assert.deepEqual(notes.security_opt, ['no-new-privileges:true'])
   assert.equal(notes.restart, 'unless-stopped')
+  assert.equal(notes.pids_limit, 256)
+  assert.deepEqual(notes.volumes, ['app_secrets:/run/flotilla/secrets:ro'])
+  // One healthcheck for every app: it reads the port from the service's environment.
+  assert.match(notes.healthcheck.test.join(' '), /process\.env\.PORT \+ '\/readyz'/)
+  assert.equal(notes.environment.PORT, '3001')
   assert.equal(notes.ports, undefined, 'only nginx publishes ports')
   assert.deepEqual(Object.keys(notes.depends_on), ['provision', 'postgres', 'redis'])
   assert.equal(notes.depends_on.provision?.condition, 'service_completed_successfully')
   assert.equal(notes.depends_on.postgres?.condition, 'service_healthy')
   assert.equal(notes.environment.NODE_OPTIONS, '--max-old-space-size=144')
   assert.ok(notes.command.includes('--env-file-if-exists=/run/flotilla/secrets/apps/notes.env'))
-  assert.equal(notes.build.args.TIER_IMAGE, `flotilla/base:${TAG}`)
+  // The tiers are named contexts: compose builds service:build and service:base first.
+  assert.deepEqual(notes.build.additional_contexts, {
+    workspace: 'service:build',
+    tier: 'service:base',
+  })
   assert.equal(notes.profiles, undefined)
   // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation
   assert.equal(notes.environment.WEBHOOK_URL, '${NOTES_WEBHOOK_URL:-}', 'from .env, empty if unset')
@@ -89,8 +107,38 @@ test('compose: each app runs as its own uid with its limits, hardening and depen
 
   const embedder = services.embedder as ComposeService
   assert.deepEqual(embedder.profiles, ['ml'])
-  assert.equal(embedder.build.args.TIER_IMAGE, `flotilla/ml:${TAG}`)
+  assert.equal(embedder.build.additional_contexts.tier, 'service:ml')
+  assert.equal(embedder.read_only, true, 'the anchor merged into every app')
   assert.deepEqual(Object.keys(embedder.depends_on), ['provision', 'chroma-guard'])
+})
+
+test('compose file: one project, tiers built before what names them and never run, images pinned', () => {
+  const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), {
+    merge: true,
+  }) as {
+    name: string
+    services: Record<string, Partial<ComposeService> & { scale?: number; build?: object }>
+  }
+  assert.equal(compose.name, 'flotilla')
+  const { services } = compose
+  for (const tier of ['build', 'base', 'ml']) assert.equal(services[tier]?.scale, 0, tier)
+  for (const [name, service] of Object.entries(services)) {
+    // Ours by tag; everyone else's by a version (a major at least), never latest/stable.
+    const image = (service.image ?? '').replace(/^\$\{[A-Z0-9_]+:-(.+)\}$/, '$1')
+    assert.match(
+      image,
+      /^(flotilla\/[a-z0-9-]+:\$\{FLOTILLA_TAG:-local\}|[a-z0-9/._-]+:(\$\{[A-Z0-9_]+:-)?v?\d[\w.-]*\}?)$/,
+      name,
+    )
+    const contexts = Object.values(
+      (service.build as ComposeService['build'] | undefined)?.additional_contexts ?? {},
+    )
+    for (const context of contexts.filter((value) => value.startsWith('service:'))) {
+      const tier = services[context.slice('service:'.length)]
+      assert.equal(tier?.scale, 0, `${name} builds on ${context}, a tier`)
+    }
+  }
+  assert.ok(services.provision?.build, 'provision runs on an image of its own, not the build tier')
 })
 
 test('nginx: a location per app passing the path unchanged, internal endpoints refused', async (t) => {
@@ -130,10 +178,7 @@ test('nginx: an upstream group per app, resolved while nginx runs, with pooled c
 
 test("body limit: nginx's client_max_body_size for an app is the BODY_LIMIT_BYTES its service gets", async (t) => {
   const registry = await twoApps(t)
-  const services = parse(`x: &logging {}\n${composeAppServices(registry)}`) as Record<
-    string,
-    ComposeService
-  >
+  const services = composeServices(registry)
   const routes = nginxRoutes(registry)
   for (const app of registry.apps) {
     const limit = bodyLimitBytes(app)

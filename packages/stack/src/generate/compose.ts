@@ -7,7 +7,7 @@ import {
   BACKUP_RECORDS_VARIABLE,
 } from '../backup-records.js'
 import { parseMemory } from '../quantities.js'
-import { bodyLimitBytes, TIER_IMAGE } from './tier-defaults.js'
+import { bodyLimitBytes } from './tier-defaults.js'
 import { appUid } from './uid.js'
 
 /**
@@ -21,6 +21,38 @@ const TAG = '${FLOTILLA_TAG:-local}'
 
 /** Share of the memory limit given to the V8 heap; the rest is buffers, stacks, native. */
 const HEAP_SHARE = 0.75
+
+/**
+ * The `x-app` block of docker-compose.yml: what every app service shares, merged into each
+ * with `<<: *app` (after the hand-written `x-logging` anchor it refers to).
+ */
+export function composeAppAnchor(): string {
+  // PORT from the service's environment: one healthcheck for every app. Concatenated, as a
+  // `${…}` would be compose interpolation.
+  const readyz =
+    "fetch('http://127.0.0.1:' + process.env.PORT + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  return `${[
+    '# Shared by every app service (<<: *app); each adds its image, uid, environment, limits',
+    '# and the stores it waits for.',
+    'x-app: &app',
+    '  volumes:',
+    `    - app_secrets:${APP_SECRETS_DIR}:ro`,
+    '  read_only: true',
+    '  tmpfs: [/tmp]',
+    '  cap_drop: [ALL]',
+    '  security_opt: [no-new-privileges:true]',
+    '  pids_limit: 256',
+    '  restart: unless-stopped',
+    '  healthcheck:',
+    `    test: [CMD, node, -e, "${readyz}"]`,
+    '    interval: 10s',
+    '    timeout: 5s',
+    '    retries: 3',
+    '    start_period: 30s',
+    '  logging: *logging',
+    '  networks: [flotilla]',
+  ].join('\n')}\n`
+}
 
 /** The app services of docker-compose.yml, grouped by tier, for the `apps` block. */
 export function composeAppServices(registry: Pick<Registry, 'apps'>): string {
@@ -59,46 +91,34 @@ function appService(app: App): string[] {
   if (readsBackupRecords) environment.push([BACKUP_RECORDS_APP_VARIABLE, BACKUP_RECORDS_MOUNT])
 
   const dependencies = ['provision', ...storeServices(app)]
-  const readyz = `fetch('http://127.0.0.1:${app.port}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`
   const uid = appUid(app)
   return [
     `# ${app.name}: ${app.route} → :${app.port}, from ${app.manifestFile}`,
     `${app.name}:`,
+    '  <<: *app',
     `  image: flotilla/${app.name}:${TAG}`,
     '  build:',
     '    context: .',
     `    dockerfile: ${app.dir}/Dockerfile`,
-    '    args:',
-    `      BUILD_IMAGE: flotilla/build:${TAG}`,
-    `      TIER_IMAGE: ${TIER_IMAGE[app.tier]}:${TAG}`,
+    // Named contexts of the app's Dockerfile; compose builds these tier services first.
+    '    additional_contexts:',
+    '      workspace: service:build',
+    `      tier: service:${app.tier}`,
     ...(app.profile ? [`  profiles: [${app.profile}]`] : []),
     `  command: [node, --env-file-if-exists=${APP_SECRETS_DIR}/apps/${app.name}.env, dist/main.js]`,
     `  user: "${uid}:${uid}"`,
     '  environment:',
     ...environment.map(([key, value]) => `    ${key}: ${value}`),
-    '  volumes:',
-    `    - app_secrets:${APP_SECRETS_DIR}:ro`,
+    // A list replaces the anchor's whole: the secrets line again.
     ...(readsBackupRecords
       ? [
+          '  volumes:',
+          `    - app_secrets:${APP_SECRETS_DIR}:ro`,
           `    - \${${BACKUP_RECORDS_VARIABLE}:-./${BACKUP_RECORDS_DEFAULT_DIR}}:${BACKUP_RECORDS_MOUNT}:ro`,
         ]
       : []),
-    '  read_only: true',
-    '  tmpfs: [/tmp]',
-    '  cap_drop: [ALL]',
-    '  security_opt: [no-new-privileges:true]',
     `  mem_limit: ${app.resources.memory}`,
     `  cpus: "${app.resources.cpus}"`,
-    '  pids_limit: 256',
-    '  restart: unless-stopped',
-    '  healthcheck:',
-    `    test: [CMD, node, -e, "${readyz}"]`,
-    '    interval: 10s',
-    '    timeout: 5s',
-    '    retries: 3',
-    '    start_period: 30s',
-    '  logging: *logging',
-    '  networks: [flotilla]',
     '  depends_on:',
     ...dependencies.flatMap((service) => [
       `    ${service}:`,

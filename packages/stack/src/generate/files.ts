@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Registry } from '../app.js'
-import { composeAppServices } from './compose.js'
+import { composeAppAnchor, composeAppServices } from './compose.js'
 import { envExampleApps } from './env-example.js'
 import { replaceBlock } from './markers.js'
 import { nginxLimits, nginxRoutes, nginxUpstreams } from './nginx.js'
@@ -14,16 +14,25 @@ export interface GeneratedFile {
 
 /**
  * The full expected content of every generated file: whole files, or hand-written files
- * whose marked `apps` block is filled in from the registry.
+ * whose marked blocks are filled in from the registry.
  */
 export async function generatedFiles(registry: Registry): Promise<GeneratedFile[]> {
-  const withBlock = async (path: string, body: string): Promise<GeneratedFile> => {
-    const current = await readFile(join(registry.root, path), 'utf8')
-    return { path, content: replaceBlock(path, current, 'apps', body) }
+  const withBlocks = async (
+    path: string,
+    blocks: Record<string, string>,
+  ): Promise<GeneratedFile> => {
+    let content = await readFile(join(registry.root, path), 'utf8')
+    for (const [block, body] of Object.entries(blocks)) {
+      content = replaceBlock(path, content, block, body)
+    }
+    return { path, content }
   }
   return [
-    await withBlock('docker-compose.yml', composeAppServices(registry)),
-    await withBlock('.env.example', envExampleApps(registry)),
+    await withBlocks('docker-compose.yml', {
+      'x-app': composeAppAnchor(),
+      apps: composeAppServices(registry),
+    }),
+    await withBlocks('.env.example', { apps: envExampleApps(registry) }),
     { path: 'nginx/generated/limits.conf', content: nginxLimits(registry) },
     { path: 'nginx/generated/upstreams.conf', content: nginxUpstreams(registry) },
     { path: 'nginx/generated/routes.conf', content: nginxRoutes(registry) },

@@ -1,4 +1,5 @@
-export { APP_SECRETS_DIR, appVariable, composeAppServices } from './compose.js'
+export { APP_SECRETS_DIR, appVariable, composeAppAnchor, composeAppServices } from './compose.js'
+export { COMPOSE_MIN_VERSION, COMPOSE_NEEDED, composeVersionProblem } from './compose-version.js'
 export { envExampleApps } from './env-example.js'
 export { type GeneratedFile, generatedFiles, staleFiles, writeGenerated } from './files.js'
 export { beginMarker, endMarker, MarkerError, replaceBlock } from './markers.js'
@@ -9,6 +10,6 @@ export {
   nginxUpstreams,
   UPSTREAM_KEEPALIVE,
 } from './nginx.js'
-export { bodyLimitBytes, TIER_IMAGE, TIER_LIMITS } from './tier-defaults.js'
+export { bodyLimitBytes, TIER_LIMITS } from './tier-defaults.js'
 export { TIER_DIRS, tierVersionProblems } from './tiers.js'
 export { APP_UID_BASE, appUid } from './uid.js'

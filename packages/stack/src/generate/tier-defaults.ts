@@ -17,6 +17,3 @@ export const TIER_LIMITS: Record<Tier, { rate: string; burst: number; bodyLimitB
 export function bodyLimitBytes(app: Pick<App, 'tier'>): number {
   return TIER_LIMITS[app.tier].bodyLimitBytes
 }
-
-/** The images an app's Dockerfile builds from, by tier. */
-export const TIER_IMAGE: Record<Tier, string> = { base: 'flotilla/base', ml: 'flotilla/ml' }
