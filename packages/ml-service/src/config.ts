@@ -1,5 +1,5 @@
 import { basename } from 'node:path'
-import type { RuntimeOptions } from '@flotilla/ml'
+import { PRECISIONS, type RuntimeOptions } from '@flotilla/ml'
 import { type Static, type TObject, Type } from 'typebox'
 import type { InputLimits } from './input-limits.js'
 
@@ -16,14 +16,24 @@ export function mlServiceProperties(app: string) {
     MODEL_DIR: Type.String({ minLength: 1 }),
     /** The name clients ask for and cache keys carry; default: the model directory's name. */
     MODEL_NAME: Type.Optional(Type.String({ minLength: 1 })),
+    /** fp32 serves model.onnx; int8 its int8 quantization, model.int8.onnx, in MODEL_DIR. */
+    MODEL_PRECISION: Type.Union(
+      PRECISIONS.map((precision) => Type.Literal(precision)),
+      { default: 'fp32' },
+    ),
     /** Inference worker threads, each with its own copy of the model. */
     POOL_SIZE: Type.Integer({ minimum: 1, default: 1 }),
     /** onnxruntime threads per worker; default: the container's CPU quota over the pool. */
     INTRA_OP_THREADS: optionalInteger(1),
     /** Inputs per batch; 1 turns dynamic batching off. */
     MAX_BATCH_SIZE: Type.Integer({ minimum: 1, default: 32 }),
-    MAX_BATCH_TOKENS: Type.Integer({ minimum: 1, default: 8192 }),
-    MAX_WAIT_MS: Type.Number({ minimum: 0, default: 2 }),
+    /**
+     * Padded tokens (inputs × longest input) per batch. Its working memory grows with it
+     * (attention is batch × heads × seq²): at 8192 one worker peaked at 1.9 GB on
+     * distilbert-sst2's 512-token inputs, 0.75 GB at 2048 (apps/embedder/bench/memory.ts), with
+     * no throughput to lose on CPU, where batching gains little beyond a few long inputs.
+     */
+    MAX_BATCH_TOKENS: Type.Integer({ minimum: 1, default: 2048 }),
     /** Inputs waiting for a worker; beyond it requests get 503 with Retry-After. */
     MAX_QUEUE: Type.Integer({ minimum: 1, default: 1024 }),
     RUN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
@@ -44,15 +54,21 @@ export function modelName(config: MlServiceConfig): string {
   return config.MODEL_NAME ?? basename(config.MODEL_DIR)
 }
 
+/** The model as cache keys name it: an int8 model's rows differ from fp32's, so never mix. */
+export function cachedModelName(config: MlServiceConfig): string {
+  const name = modelName(config)
+  return config.MODEL_PRECISION === 'fp32' ? name : `${name}@${config.MODEL_PRECISION}`
+}
+
 export function runtimeOptions(config: MlServiceConfig): RuntimeOptions {
   return {
     modelDir: config.MODEL_DIR,
+    precision: config.MODEL_PRECISION,
     poolSize: config.POOL_SIZE,
     intraOpThreads: config.INTRA_OP_THREADS,
     maxTokens: config.MAX_TOKENS,
     maxBatchSize: config.MAX_BATCH_SIZE,
     maxBatchTokens: config.MAX_BATCH_TOKENS,
-    maxWaitMs: config.MAX_WAIT_MS,
     maxQueue: config.MAX_QUEUE,
     runTimeoutMs: config.RUN_TIMEOUT_MS,
   }

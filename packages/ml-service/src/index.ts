@@ -1,4 +1,5 @@
 export {
+  cachedModelName,
   inputLimits,
   type MlServiceConfig,
   mlServiceProperties,

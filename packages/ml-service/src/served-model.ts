@@ -1,6 +1,12 @@
 import type { RuntimeOptions } from '@flotilla/ml'
 import type { FastifyInstance } from 'fastify'
-import { inputLimits, type MlServiceConfig, modelName, runtimeOptions } from './config.js'
+import {
+  cachedModelName,
+  inputLimits,
+  type MlServiceConfig,
+  modelName,
+  runtimeOptions,
+} from './config.js'
 import { checkInputs, type InputLimits } from './input-limits.js'
 import { toAppError } from './ml-errors.js'
 import { type ModelRows, RowCache } from './row-cache.js'
@@ -60,6 +66,6 @@ export async function openServedModel<M extends RuntimeModel>(
       if (!isOpen) throw new Error(`model ${name} is closed`)
     },
   })
-  const cache = new RowCache(app.redis, name, config.CACHE_TTL_SECONDS, app.log)
+  const cache = new RowCache(app.redis, cachedModelName(config), config.CACHE_TTL_SECONDS, app.log)
   return new ServedModel(model, name, cache, inputLimits(config))
 }

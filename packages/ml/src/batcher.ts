@@ -5,10 +5,8 @@ import type { BatchResult, BatchTensors } from './worker-protocol.js'
 export interface BatchingOptions {
   /** Most inputs in one batch; 1 turns batching off. Default 32. */
   maxBatchSize?: number
-  /** Most padded tokens (inputs × longest input) in one batch. Default 8192. */
+  /** Most padded tokens (inputs × longest input) in one batch. Default 2048. */
   maxBatchTokens?: number
-  /** How long the oldest queued input may wait for company before it runs. Default 2 ms. */
-  maxWaitMs?: number
   /** Most inputs waiting; beyond it submit() throws QueueFullError. Default 1024. */
   maxQueue?: number
 }
@@ -20,24 +18,22 @@ export interface BatchRunner {
 
 interface QueuedInput {
   encoded: EncodedText
-  enqueuedAt: number
   resolve: (row: Float32Array) => void
   reject: (error: Error) => void
 }
 
 /**
- * Dynamic batching: inputs queue up; whenever the runner has a free worker, a batch forms
- * around the oldest input from the inputs closest to it in length, padded only to the
- * longest of them.
+ * Dynamic batching without waiting: whenever the runner has a free worker, a batch forms at
+ * once around the oldest queued input from the inputs closest to it in length, padded only
+ * to the longest of them. A lone input on an idle worker runs alone; inputs that arrive while
+ * every worker is busy queue up, and the next free worker takes them together, so batches
+ * grow with the load instead of with a timer.
  */
 export class Batcher {
   readonly maxBatchSize: number
   readonly maxBatchTokens: number
-  readonly maxWaitMs: number
   readonly maxQueue: number
   private queue: QueuedInput[] = []
-  private queuedTokens = 0
-  private timer: NodeJS.Timeout | undefined
   /** Smoothed seconds per batch, for the Retry-After estimate. */
   private secondsPerBatch = 0.05
 
@@ -48,8 +44,7 @@ export class Batcher {
     options: BatchingOptions = {},
   ) {
     this.maxBatchSize = positiveInteger('maxBatchSize', options.maxBatchSize ?? 32)
-    this.maxBatchTokens = positiveInteger('maxBatchTokens', options.maxBatchTokens ?? 8192)
-    this.maxWaitMs = options.maxWaitMs ?? 2
+    this.maxBatchTokens = positiveInteger('maxBatchTokens', options.maxBatchTokens ?? 2048)
     this.maxQueue = positiveInteger('maxQueue', options.maxQueue ?? 1024)
   }
 
@@ -68,34 +63,19 @@ export class Batcher {
   /** Queues the inputs (all or none) and resolves with one output row per input. */
   submit(inputs: EncodedText[]): Promise<Float32Array[]> {
     this.assertRoom(inputs.length)
-    const now = performance.now()
     const rows = inputs.map(
       (encoded) =>
         new Promise<Float32Array>((resolve, reject) => {
-          this.queue.push({ encoded, enqueuedAt: now, resolve, reject })
-          this.queuedTokens += encoded.ids.length
+          this.queue.push({ encoded, resolve, reject })
         }),
     )
     this.schedule()
     return Promise.all(rows)
   }
 
-  /** Hands batches to the runner while it has free workers and a batch is due. */
+  /** Hands batches to the runner while it has free workers. */
   schedule(): void {
-    while (this.queue.length > 0 && this.runner.hasCapacity) {
-      const oldest = this.queue[0] as QueuedInput
-      const waited = performance.now() - oldest.enqueuedAt
-      const fullBatchReady =
-        this.queue.length >= this.maxBatchSize || this.queuedTokens >= this.maxBatchTokens
-      if (!fullBatchReady && waited < this.maxWaitMs) {
-        this.timer ??= setTimeout(() => {
-          this.timer = undefined
-          this.schedule()
-        }, this.maxWaitMs - waited)
-        return
-      }
-      this.runBatch(this.takeBatch())
-    }
+    while (this.queue.length > 0 && this.runner.hasCapacity) this.runBatch(this.takeBatch())
   }
 
   private takeBatch(): QueuedInput[] {
@@ -123,7 +103,6 @@ export class Batcher {
     const batch = byLength.slice(low, high + 1)
     const taken = new Set(batch)
     this.queue = this.queue.filter((input) => !taken.has(input))
-    for (const input of batch) this.queuedTokens -= input.encoded.ids.length
     return batch
   }
 

@@ -32,6 +32,7 @@ export {
 } from './fetch-models.js'
 export { ensureModel, GENERATOR_VERSION, generateModel } from './generate/generate-model.js'
 export { isModelName, MODEL_SPECS, type ModelName } from './generate/specs.js'
+export { MODEL_FILE, PRECISIONS, type Precision } from './model-files.js'
 export type { RunOptions, RuntimeOptions, TokenUsage } from './model-runtime.js'
 export {
   GENERATED_MODELS,

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /**
@@ -6,6 +6,7 @@ import { join } from 'node:path'
  * config.json, and sentence_bert_config.json when the export has one.
  */
 export interface ModelFiles {
+  /** model.onnx, or model.int8.onnx (its weights quantized to int8) for precision int8. */
   modelPath: string
   tokenizerPath: string
   /** Longest input the model takes: sentence-transformers' max_seq_length, else positions. */
@@ -17,14 +18,35 @@ export interface ModelFiles {
   labels: string[]
 }
 
-export async function readModelFiles(dir: string): Promise<ModelFiles> {
+/** Which of a model directory's ONNX files runs: the export, or its int8 quantization. */
+export type Precision = 'fp32' | 'int8'
+
+export const PRECISIONS: readonly Precision[] = ['fp32', 'int8']
+
+/** The file of each precision in a model directory (packages/ml/scripts/quantize.sh makes int8's). */
+export const MODEL_FILE: Record<Precision, string> = {
+  fp32: 'model.onnx',
+  int8: 'model.int8.onnx',
+}
+
+export async function readModelFiles(
+  dir: string,
+  precision: Precision = 'fp32',
+): Promise<ModelFiles> {
   const config = await readJson(join(dir, 'config.json'))
   if (!config) throw new Error(`model directory ${dir} has no config.json`)
+  const modelPath = join(dir, MODEL_FILE[precision])
+  await access(modelPath).catch(() => {
+    throw new Error(
+      `model directory ${dir} has no ${MODEL_FILE[precision]} for precision ${precision}` +
+        (precision === 'int8' ? ': make it with packages/ml/scripts/quantize.sh' : ''),
+    )
+  })
   const sentenceConfig = await readJson(join(dir, 'sentence_bert_config.json'))
   const positions = Number(config.max_position_embeddings ?? 512)
   const maxTokens = Math.min(positions, Number(sentenceConfig?.max_seq_length ?? positions))
   return {
-    modelPath: join(dir, 'model.onnx'),
+    modelPath,
     tokenizerPath: join(dir, 'tokenizer.json'),
     maxTokens,
     padTokenId: Number(config.pad_token_id ?? 0),

@@ -1,7 +1,7 @@
 import { Batcher, type BatchingOptions } from './batcher.js'
 import { cpuQuota } from './cpu-quota.js'
 import { InputTooLongError } from './errors.js'
-import { type ModelFiles, readModelFiles } from './model-files.js'
+import { type ModelFiles, type Precision, readModelFiles } from './model-files.js'
 import { type EncodedText, TextTokenizer } from './tokenizer.js'
 import { WorkerPool } from './worker-pool.js'
 import type { Postprocess } from './worker-protocol.js'
@@ -9,6 +9,8 @@ import type { Postprocess } from './worker-protocol.js'
 export interface RuntimeOptions extends BatchingOptions {
   /** A Hugging Face model directory: model.onnx, tokenizer.json, config.json. */
   modelDir: string
+  /** fp32 runs model.onnx (default); int8 its dynamic int8 quantization, model.int8.onnx. */
+  precision?: Precision
   /** Worker threads, each with its own session (and its own copy of the weights). Default 1. */
   poolSize?: number
   /** onnxruntime intra-op threads per worker. Default: the CPU quota split over the pool. */
@@ -41,7 +43,7 @@ export class ModelRuntime {
   ) {}
 
   static async open(options: RuntimeOptions, postprocess: Postprocess): Promise<ModelRuntime> {
-    const files = await readModelFiles(options.modelDir)
+    const files = await readModelFiles(options.modelDir, options.precision)
     const maxTokens = Math.min(options.maxTokens ?? files.maxTokens, files.maxTokens)
     const tokenizer = TextTokenizer.fromFile(files.tokenizerPath, maxTokens)
     const poolSize = options.poolSize ?? 1
