@@ -15,7 +15,7 @@ import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuQuota } from '@flotilla/ml'
 import { startRedis } from '@flotilla/testkit'
-import { ML_APPS, type MlAppName } from './apps.js'
+import { ML_APPS, ML_IMAGE_ENV, type MlAppName } from './apps.js'
 import { type LoadResult, percentile, runLoad, startProbes } from './load.js'
 import { type ServerProcess, startServerProcess } from './server.js'
 import { longTexts, sentences } from './texts.js'
@@ -76,6 +76,7 @@ const flotilla = (precision: 'fp32' | 'int8'): Side => ({
   model: basename(modelDir),
   start: () =>
     startServerProcess(`flotilla ${appName} ${precision}`, [app.main], {
+      ...ML_IMAGE_ENV,
       MODEL_DIR: modelDir,
       MODEL_PRECISION: precision,
       REDIS_URL: redis.url,
@@ -98,9 +99,13 @@ let failures = 0
 try {
   console.log(`# ${appName} on ${basename(modelDir)} (${note}): ${modelDir}`)
   console.log(
-    `# flotilla: 1 worker, ${cpuQuota()} intra-op threads (CPU quota); ${REFERENCE}: its defaults. ` +
+    `# flotilla: 1 worker, ${cpuQuota()} intra-op threads (CPU quota), the ML image's ${Object.entries(
+      ML_IMAGE_ENV,
+    )
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}; ${REFERENCE}: its defaults. ` +
       `${rounds} rounds of ${seconds} s per side and load after ${WARMUP_SECONDS} s of warm-up, ` +
-      'sides alternating first; load average (1 min) before→after each measurement',
+      'each side first in turn; load average (1 min) before→after each measurement',
   )
   console.log(
     `# load average at start: ${loadavg()
@@ -181,22 +186,29 @@ function printInt8Quality(): void {
   )
 }
 
-/** Both sides answer the same texts with the same numbers: they run the same model. */
+/** Largest difference between two answers' numbers, text by text. */
+function largestDifference(a: number[][], b: number[][]): number {
+  return Math.max(
+    ...a.flatMap((row, i) => row.map((value, j) => Math.abs(value - (b[i]?.[j] ?? Number.NaN)))),
+  )
+}
+
+/**
+ * flotilla and transformers.js answer the same texts with the same numbers: they run the same
+ * model. flotilla-int8 answers differently: MODEL_PRECISION=int8 is in effect.
+ */
 async function checkAgreement(): Promise<void> {
   const texts = Array.from({ length: 8 }, sentences(3))
-  const [ours, theirs] = await Promise.all(
-    sides.slice(0, 2).map(async (side) => app.rows(await post(side, app.body(texts, side.model)))),
+  const [fp32, reference, int8] = await Promise.all(
+    sides.map(async (side) => app.rows(await post(side, app.body(texts, side.model)))),
   )
-  let maxDifference = 0
-  ours?.forEach((row, i) => {
-    row.forEach((value, j) => {
-      maxDifference = Math.max(maxDifference, Math.abs(value - (theirs?.[i]?.[j] ?? Number.NaN)))
-    })
-  })
+  const same = largestDifference(fp32 ?? [], reference ?? [])
+  const quantized = largestDifference(fp32 ?? [], int8 ?? [])
   console.log(
-    `# same model on both sides: largest difference between their outputs for ${texts.length} texts ${maxDifference.toExponential(1)}`,
+    `# largest difference between outputs for ${texts.length} texts: flotilla vs ${REFERENCE} ${same.toExponential(1)}, flotilla-int8 vs flotilla ${quantized.toExponential(1)}`,
   )
-  if (!(maxDifference < 1e-3)) throw new Error('the two sides do not compute the same model')
+  if (!(same < 1e-3)) throw new Error(`flotilla and ${REFERENCE} do not compute the same model`)
+  if (!(quantized > 0)) throw new Error('flotilla-int8 answers exactly as fp32: int8 is not served')
 }
 
 async function measure(
