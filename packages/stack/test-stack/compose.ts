@@ -3,17 +3,29 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse, stringify } from 'yaml'
+import { composeVersionProblem } from '../src/index.js'
 
 const exec = promisify(execFile)
 
-/** Compose v2 when the plugin exists, else docker-compose v1.29 (Debian's). */
+let composeChecked = false
+
+/** `docker compose`, once this machine's Compose is one that builds docker-compose.yml. */
 export function composeCommand(): string[] {
-  try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' })
-    return ['docker', 'compose']
-  } catch {
-    return ['docker-compose']
+  if (!composeChecked) {
+    let short: string | undefined
+    try {
+      short = execFileSync('docker', ['compose', 'version', '--short'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+    } catch {
+      // no `docker compose` at all: composeVersionProblem says so
+    }
+    const problem = composeVersionProblem(short)
+    if (problem) throw new Error(problem)
+    composeChecked = true
   }
+  return ['docker', 'compose']
 }
 
 export function imageExists(image: string): boolean {
@@ -57,16 +69,10 @@ export function composeWithoutMissingImages(
   outFile: string,
   env: NodeJS.ProcessEnv,
 ): { file: string; removed: RemovedService[] } {
+  const [command = 'docker', ...args] = composeCommand()
   const text = execFileSync(
-    composeCommand()[0] ?? 'docker-compose',
-    [
-      ...composeCommand().slice(1),
-      '-f',
-      join(root, 'docker-compose.yml'),
-      '--profile',
-      'ml',
-      'config',
-    ],
+    command,
+    [...args, '-f', join(root, 'docker-compose.yml'), '--profile', 'ml', 'config'],
     { env, encoding: 'utf8' },
   )
   const config = parse(text) as { services: Record<string, Service> }
@@ -96,7 +102,7 @@ export function composeWithoutMissingImages(
     }
   }
   // `config` prints variables interpolated and a literal `$` still escaped as `$$`.
-  // Every string quoted: PyYAML (docker-compose v1) reads a bare `no` as false.
+  // Every string quoted: a bare `no` (restart) stays a string for every YAML reader.
   writeFileSync(
     outFile,
     stringify(config, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }),
@@ -122,4 +128,27 @@ export async function run(
     const { stdout, stderr } = error as { stdout?: string; stderr?: string }
     throw new Error(`${command.join(' ')} failed:\n${stderr ?? ''}\n${stdout ?? ''}`.slice(-6000))
   }
+}
+
+/** The folder of MODELS' `dir:` source (one at most; packages/ml's MODELS syntax), if any. */
+export function modelsDir(models: string | undefined): string | undefined {
+  const folders = new Set(
+    (models ?? '')
+      .split(',')
+      .map((source) => /^(?:[a-z]+=)?dir:(.+)$/.exec(source)?.[1])
+      .filter((folder) => folder !== undefined),
+  )
+  if (folders.size > 1) throw new Error(`MODELS: one dir: folder at most: ${models}`)
+  return [...folders][0]
+}
+
+/** Every flotilla/* image on this machine, as repository:tag. */
+export async function flotillaImages(): Promise<string[]> {
+  const listed = await run(['docker', 'image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])
+  return listed.split('\n').filter((image) => image.startsWith('flotilla/'))
+}
+
+/** Untags the images (their layers go once no tag or container holds them; the build cache stays). */
+export async function removeImages(images: string[]): Promise<void> {
+  if (images.length > 0) await run(['docker', 'image', 'rm', '--force', ...images])
 }

@@ -1,6 +1,8 @@
 /**
- * The stack end to end: build the images, `compose up` the whole stack (ML profile
- * included), and drive it through nginx only. Run: npm run test:stack (from the root).
+ * The stack end to end: `docker compose --profile ml up -d --build` — the README's one command,
+ * which builds every image, tiers first — then drive the stack through nginx only. Run:
+ * npm run test:stack (from the root). Under CI=true the flotilla/* images are removed first, so
+ * the run proves that command builds from nothing (Docker's build cache is kept).
  * STACK_SKIP_BUILD=1 reuses the images; STACK_KEEP=1 leaves the stack up afterwards and
  * prints how to attach to it; STACK_ATTACH=<project>:<port>:<sink port> runs the tests against
  * that stack (no build, no up, no down). Suites in ./suites/ get a `Stack` and add their tests.
@@ -15,7 +17,14 @@ import { after, before, test } from 'node:test'
 import { cosineRanker, rankingAccuracy } from '@flotilla/ml/quality'
 import { checkAlertCycle } from '../../../apps/status/test/stack-check.js'
 import { loadRegistry, resourcesFor } from '../src/index.js'
-import { composeCommand, composeWithoutMissingImages, run } from './compose.js'
+import {
+  composeCommand,
+  composeWithoutMissingImages,
+  flotillaImages,
+  modelsDir,
+  removeImages,
+  run,
+} from './compose.js'
 import type { Stack } from './stack-handle.js'
 
 const root = resolve(import.meta.dirname, '../../..')
@@ -29,6 +38,9 @@ const sinkPort = attach ? Number(attach[2]) : await freePort()
 const subnetOctet = Number(process.env.STACK_SUBNET_OCTET ?? 240)
 const env = {
   ...process.env,
+  // MODELS=dir:<folder> (CI: scripts/ci/real-models.sh): the ML tier's build reads that folder
+  // as its `models` context, which compose takes from MODELS_DIR.
+  MODELS_DIR: process.env.MODELS_DIR ?? modelsDir(process.env.MODELS),
   HTTP_BIND: '127.0.0.1',
   HTTP_PORT: String(port),
   // The status app's generic JSON webhook (manifest `env`, passed from .env): a receiver on the
@@ -65,10 +77,9 @@ before(async () => {
       { cwd: root },
     ),
   )
-  if (!process.env.STACK_SKIP_BUILD && !attach) {
-    await timed('build images', () =>
-      run(['scripts/build-images'], { cwd: root, env, timeoutMs: BUILD_TIMEOUT_MS }),
-    )
+  const build = !process.env.STACK_SKIP_BUILD && !attach
+  if (build && process.env.CI === 'true') {
+    await timed('remove flotilla images', async () => removeImages(await flotillaImages()))
   }
   const { file, removed } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env)
   missing = removed.map((r) => r.service)
@@ -95,14 +106,21 @@ before(async () => {
     root,
   ]
   if (attach) return
-  await timed('compose up', async () => {
+  await timed(build ? 'compose up --build' : 'compose up', async () => {
     try {
-      await run([...compose, '--profile', 'ml', 'up', '-d', '--no-build'], { cwd: root, env })
+      await run([...compose, '--profile', 'ml', 'up', '-d', build ? '--build' : '--no-build'], {
+        cwd: root,
+        env,
+        timeoutMs: BUILD_TIMEOUT_MS,
+      })
     } catch (error) {
-      // `up` says only that a dependency failed; the one-shot services' logs say why.
+      // `up` says only that a dependency failed: which one, and the one-shot services' logs say why.
       const logs = execFileSync(
         'sh',
-        ['-c', `${compose.join(' ')} logs --no-color secrets provision 2>&1 | tail -n 40`],
+        [
+          '-c',
+          `${compose.join(' ')} ps -a --format '{{.Service}}: {{.Status}}' 2>&1; ${compose.join(' ')} logs --no-color secrets provision 2>&1 | tail -n 40`,
+        ],
         { env, encoding: 'utf8' },
       )
       throw new Error(`${(error as Error).message.slice(-1500)}\n--- logs ---\n${logs}`)
@@ -428,14 +446,18 @@ test('new-app: a scaffolded app builds, passes its test and answers through ngin
       cwd: root,
       env,
     })
-    await timed('build images with the new app', () =>
-      run(['scripts/build-images'], { cwd: root, env, timeoutMs: BUILD_TIMEOUT_MS }),
-    )
     const { file } = composeWithoutMissingImages(root, join(workDir, 'with-app.yml'), env)
     withApp = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
-    // `up` of the one app: the provisioner runs again first and creates only its resources;
-    // nginx picks up the regenerated routes by itself (nginx/reload-on-change.sh).
-    await run([...withApp, 'up', '-d', '--no-build', name], { cwd: root, env })
+    // `up --build` of the one app: compose rebuilds the tiers it names from this checkout, then
+    // the app; the provisioner runs again first and creates only its resources; nginx picks up
+    // the regenerated routes by itself (nginx/reload-on-change.sh).
+    await timed('up --build of the new app', () =>
+      run([...withApp, 'up', '-d', '--build', name], {
+        cwd: root,
+        env,
+        timeoutMs: BUILD_TIMEOUT_MS,
+      }),
+    )
     const deadline = Date.now() + 120_000
     let last: { status: number; body: unknown } = { status: 0, body: null }
     while (Date.now() < deadline) {
