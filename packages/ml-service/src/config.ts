@@ -28,12 +28,13 @@ export function mlServiceProperties(app: string) {
     /** Inputs per batch; 1 turns dynamic batching off. */
     MAX_BATCH_SIZE: Type.Integer({ minimum: 1, default: 32 }),
     /**
-     * Padded tokens (inputs × longest input) per batch. Its working memory grows with it
-     * (attention is batch × heads × seq²): at 8192 one worker peaked at 1.9 GB on
-     * distilbert-sst2's 512-token inputs, 0.75 GB at 2048 (apps/embedder/bench/memory.ts), with
-     * no throughput to lose on CPU, where batching gains little beyond a few long inputs.
+     * Padded tokens (inputs × longest input) per batch. Working memory grows with it (attention
+     * is batch × heads × seq²), throughput on CPU hardly does beyond a few long inputs, and short
+     * ones still batch by the dozen. One worker's peak under 32 clients of inputs at the model's
+     * limit (apps/embedder/bench/memory.ts): distilbert-sst2's size, 512 tokens, fp32 1.9 GB at
+     * 8192, 0.75 GB at 2048; int8 431 MB at 2048, 337 MB at 1024, 288 MB at 512.
      */
-    MAX_BATCH_TOKENS: Type.Integer({ minimum: 1, default: 2048 }),
+    MAX_BATCH_TOKENS: Type.Integer({ minimum: 1, default: 1024 }),
     /** Inputs waiting for a worker; beyond it requests get 503 with Retry-After. */
     MAX_QUEUE: Type.Integer({ minimum: 1, default: 1024 }),
     RUN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),

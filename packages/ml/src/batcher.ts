@@ -5,7 +5,7 @@ import type { BatchResult, BatchTensors } from './worker-protocol.js'
 export interface BatchingOptions {
   /** Most inputs in one batch; 1 turns batching off. Default 32. */
   maxBatchSize?: number
-  /** Most padded tokens (inputs × longest input) in one batch. Default 2048. */
+  /** Most padded tokens (inputs × longest input) in one batch. Default 1024. */
   maxBatchTokens?: number
   /** Most inputs waiting; beyond it submit() throws QueueFullError. Default 1024. */
   maxQueue?: number
@@ -44,7 +44,7 @@ export class Batcher {
     options: BatchingOptions = {},
   ) {
     this.maxBatchSize = positiveInteger('maxBatchSize', options.maxBatchSize ?? 32)
-    this.maxBatchTokens = positiveInteger('maxBatchTokens', options.maxBatchTokens ?? 2048)
+    this.maxBatchTokens = positiveInteger('maxBatchTokens', options.maxBatchTokens ?? 1024)
     this.maxQueue = positiveInteger('maxQueue', options.maxQueue ?? 1024)
   }
 

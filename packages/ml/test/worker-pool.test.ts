@@ -55,6 +55,8 @@ describe('worker pool failures', () => {
       modelDir: await modelDir('minilm-encoder'),
       intraOpThreads: 1,
       runTimeoutMs: 150,
+      // One batch of 32 inputs at the model's 256 tokens: seconds of work on any CPU.
+      maxBatchTokens: 8192,
     })
     try {
       const heavy = Array.from({ length: 64 }, (_, i) => `${i} ${'many words here '.repeat(80)}`)
