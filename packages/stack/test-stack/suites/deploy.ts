@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -62,22 +62,17 @@ export default (stack: Stack) => {
     const marker = `deployed-${process.pid}-${Date.now()}`
     const tag = `deploy-e2e-${process.pid}`
     const copy = copyCheckout(stack.root)
-    const routes = join(copy, 'apps/notes/src/routes/notes')
-    mkdirSync(routes, { recursive: true })
+    // A new route in notes' routes plugin (autoload loads only the index of a folder).
+    const routes = join(copy, 'apps/notes/src/routes/notes/index.ts')
+    const source = readFileSync(routes, 'utf8')
+    const plugin = 'const notesRoutes: FastifyPluginAsyncTypebox = async (app) => {\n'
+    assert.ok(source.includes(plugin), `${routes} no longer declares ${plugin}`)
     writeFileSync(
-      join(routes, 'deploy-marker.ts'),
-      `import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-
-const marker: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/deploy-marker',
-    { schema: { response: { 200: Type.Object({ marker: Type.String() }) } } },
-    async () => ({ marker: '${marker}' }),
-  )
-}
-export default marker
-`,
+      routes,
+      source.replace(
+        plugin,
+        `${plugin}  app.get('/deploy-marker', { schema: { response: { 200: Type.Object({ marker: Type.String() }) } } }, async () => ({ marker: '${marker}' }))\n`,
+      ),
     )
     const env = { ...stack.env, FLOTILLA_TAG: tag }
     const { file } = composeWithoutMissingImages(copy, join(copy, 'deploy-e2e.yml'), env)
@@ -103,7 +98,8 @@ export default marker
     }
 
     try {
-      assert.equal((await markerThroughNginx()).status, 404, 'the route is new')
+      // Before: /notes/deploy-marker is notes' /:id route refusing a non-numeric id.
+      assert.notEqual((await markerThroughNginx()).status, 200, 'the route is new')
       const before = await containers()
       const oldImage = inspect('{{.Image}}', before.get('notes') ?? '')
 
