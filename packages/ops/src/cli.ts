@@ -23,7 +23,7 @@ import { expectedServices, inspectProject } from './healthcheck/collect.js'
 import { imageReport, pruneProjectImages } from './image-report/report.js'
 import { NewAppError } from './new-app/request.js'
 import { newApp } from './new-app/scaffold.js'
-import { runCommand } from './run.js'
+import { ComposeVersionError, runCommand } from './run.js'
 import { type StackTarget, stackTarget } from './stack-target.js'
 
 const STACK_HELP = `The stack: -p/--project NAME, else COMPOSE_PROJECT_NAME, else the \`name:\` of the checkout's
@@ -312,9 +312,13 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Refused before acting (usage, registry, integrity): 2; a deploy that failed: 1.
-    const refused = [UsageError, NewAppError, RegistryError, BackupIntegrityError].some(
-      (type) => error instanceof type,
-    )
+    const refused = [
+      UsageError,
+      NewAppError,
+      RegistryError,
+      BackupIntegrityError,
+      ComposeVersionError,
+    ].some((type) => error instanceof type)
     console.error(refused || error instanceof DeployError ? (error as Error).message : error)
     process.exitCode = refused ? 2 : 1
   },

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
+import { composeVersionProblem } from '@flotilla/stack'
 
 export interface RunOptions {
   env?: Record<string, string | undefined>
@@ -68,9 +69,13 @@ export async function runChecked(
   return result.stdout
 }
 
-/** Compose v2 when the plugin exists, else docker-compose v1.29; COMPOSE overrides both. */
+/** This machine's Compose cannot run the stack (composeVersionProblem's message). */
+export class ComposeVersionError extends Error {}
+
+/** `docker compose`, once it is a Compose that runs docker-compose.yml (@flotilla/stack's rule). */
 export async function composeCommand(runner: Runner = runCommand): Promise<string[]> {
-  if (process.env.COMPOSE) return process.env.COMPOSE.split(' ').filter(Boolean)
-  const v2 = await runner(['docker', 'compose', 'version']).catch(() => ({ code: 1 }))
-  return v2.code === 0 ? ['docker', 'compose'] : ['docker-compose']
+  const version = await runner(['docker', 'compose', 'version', '--short']).catch(() => undefined)
+  const problem = composeVersionProblem(version?.code === 0 ? version.stdout : undefined)
+  if (problem) throw new ComposeVersionError(problem)
+  return ['docker', 'compose']
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { COMPOSE_NEEDED } from '@flotilla/stack'
 import type { Runner } from '../src/run.js'
 import { stackTarget } from '../src/stack-target.js'
 
@@ -57,7 +58,7 @@ test('every command answers --help, the stack commands with how the stack is fou
 
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-target-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
-const v2: Runner = async () => ({ code: 0, stdout: 'Docker Compose version v2.40.3', stderr: '' })
+const v2: Runner = async () => ({ code: 0, stdout: '2.40.3\n', stderr: '' })
 
 test("the stack: name: of the checkout's compose file; COMPOSE_PROJECT_NAME and -p override it", async () => {
   const file = join(dir, 'docker-compose.yml')
@@ -100,4 +101,19 @@ test("no name: compose's default, the folder name; COMPOSE_FILE names the files"
   )
   assert.deepEqual(files.files, [join(root, 'docker-compose.yml'), join(root, 'extra.yml')])
   await assert.rejects(stackTarget(join(dir, 'none'), {}, {}, v2), /no compose file/)
+})
+
+test('only Compose v2.34+ is used: v1 alone or an older v2 is refused with the version needed', async () => {
+  const v1: Runner = async () => ({
+    code: 1,
+    stdout: '',
+    stderr: "docker: 'compose' is not a docker command.",
+  })
+  await assert.rejects(stackTarget(dir, { project: 'x' }, {}, v1), (error: Error) =>
+    error.message.startsWith(`${COMPOSE_NEEDED}; \`docker compose\` is not installed`),
+  )
+  const old: Runner = async () => ({ code: 0, stdout: '2.26.1-4\n', stderr: '' })
+  await assert.rejects(stackTarget(dir, { project: 'x' }, {}, old), {
+    message: `${COMPOSE_NEEDED}; found 2.26.1-4`,
+  })
 })
