@@ -103,7 +103,7 @@ describe('new-app', () => {
     )
 
     const compose = await readFile(join(root, 'docker-compose.yml'), 'utf8')
-    assert.match(compose, /^ {2}hello_app:\n {4}image: flotilla\/hello_app:/m)
+    assert.match(compose, /^ {2}hello_app:\n {4}<<: \*app\n {4}image: flotilla\/hello_app:/m)
     assert.match(compose, /dockerfile: apps\/hello_app\/Dockerfile/)
     const upstreams = await readFile(join(root, 'nginx/generated/upstreams.conf'), 'utf8')
     assert.match(
