@@ -6,17 +6,33 @@ import { localPgTools, type PgTools } from './postgres.js'
 
 const URL_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'CHROMA_URL', 'QDRANT_URL', 'NEO4J_URL']
 
-/** Reads a file from the secrets volumes through the provision service (root, no deps started). */
+/**
+ * Reads a file from the secrets volumes: a throwaway container with the provision one-shot's
+ * volumes (`--volumes-from` takes them from its exited container) and image, root, no
+ * network. Not `compose run provision`: Compose v2 first rebuilds every tier the image names
+ * (`additional_contexts: service:…`) and prints that build on stdout, into the secret read.
+ */
 async function readSecret(runner: Runner, compose: string[], path: string): Promise<string> {
+  const [id] = (await runChecked(runner, [...compose, 'ps', '-a', '-q', 'provision']))
+    .split('\n')
+    .filter(Boolean)
+  if (!id) throw new Error('provision has not run in this stack (docker compose up -d)')
+  const image = (
+    await runChecked(runner, ['docker', 'inspect', '--format', '{{.Image}}', id])
+  ).trim()
   return runChecked(runner, [
-    ...compose,
+    'docker',
     'run',
     '--rm',
-    '--no-deps',
-    '-T',
+    '--network',
+    'none',
+    '--user',
+    '0:0',
+    '--volumes-from',
+    id,
     '--entrypoint',
     'cat',
-    'provision',
+    image,
     path,
   ])
 }
