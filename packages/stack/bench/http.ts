@@ -9,7 +9,7 @@
  * with one change: one load generator is one client address, so the per-address rate limits
  * (nginx's limit_req, notes' RATE_LIMIT_PER_MINUTE) are raised out of the way; every other
  * setting, the CPU and memory limits included, is as shipped. Needs the images
- * (scripts/build-images). Run: npm run bench:http
+ * (docker compose --profile ml build). Run: npm run bench:http
  *
  * BENCH_ROUNDS (10), BENCH_SECONDS (5 per target per round), BENCH_CONNECTIONS (32),
  * STACK_SUBNET_OCTET (250); BENCH_KEEP=1 leaves the stack up and prints BENCH_ATTACH=<project>,
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 
 /** The shipped compose file plus the bench's one override: per-address rate limits raised. */
 function composeFiles(): string[] {
-  const { file } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env)
+  const { file } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env, project)
   const limits = join(workDir, 'limits.conf')
   writeFileSync(
     limits,

@@ -60,19 +60,22 @@ const PROVISION_URLS: Record<string, string> = {
 }
 
 /**
- * docker-compose.yml without the optional shared services whose image is not on this
- * machine: they, the dependencies on them and the provisioner's URL for them are removed,
- * so their apps start and report them degraded.
+ * docker-compose.yml of `project` without the optional shared services whose image is not on
+ * this machine: they, the dependencies on them and the provisioner's URL for them are removed,
+ * so their apps start and report them degraded. `config` writes every volume's and network's
+ * full name, so it is rendered as `project`: as `flotilla` (the file's `name:`), a test stack
+ * would use the volumes of the stack a person runs.
  */
 export function composeWithoutMissingImages(
   root: string,
   outFile: string,
   env: NodeJS.ProcessEnv,
+  project: string,
 ): { file: string; removed: RemovedService[] } {
   const [command = 'docker', ...args] = composeCommand()
   const text = execFileSync(
     command,
-    [...args, '-f', join(root, 'docker-compose.yml'), '--profile', 'ml', 'config'],
+    [...args, '-p', project, '-f', join(root, 'docker-compose.yml'), '--profile', 'ml', 'config'],
     { env, encoding: 'utf8' },
   )
   const config = parse(text) as { services: Record<string, Service> }

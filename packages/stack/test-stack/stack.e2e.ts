@@ -81,7 +81,12 @@ before(async () => {
   if (build && process.env.CI === 'true') {
     await timed('remove flotilla images', async () => removeImages(await flotillaImages()))
   }
-  const { file, removed } = composeWithoutMissingImages(root, join(workDir, 'compose.yml'), env)
+  const { file, removed } = composeWithoutMissingImages(
+    root,
+    join(workDir, 'compose.yml'),
+    env,
+    project,
+  )
   missing = removed.map((r) => r.service)
   composeFile = file
   console.log(
@@ -446,7 +451,7 @@ test('new-app: a scaffolded app builds, passes its test and answers through ngin
       cwd: root,
       env,
     })
-    const { file } = composeWithoutMissingImages(root, join(workDir, 'with-app.yml'), env)
+    const { file } = composeWithoutMissingImages(root, join(workDir, 'with-app.yml'), env, project)
     withApp = [...composeCommand(), '-p', project, '-f', file, '--project-directory', root]
     // `up --build` of the one app: compose rebuilds the tiers it names from this checkout, then
     // the app; the provisioner runs again first and creates only its resources; nginx picks up

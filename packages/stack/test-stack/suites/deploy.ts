@@ -75,7 +75,7 @@ export default (stack: Stack) => {
       ),
     )
     const env = { ...stack.env, FLOTILLA_TAG: tag }
-    const { file } = composeWithoutMissingImages(copy, join(copy, 'deploy-e2e.yml'), env)
+    const { file } = composeWithoutMissingImages(copy, join(copy, 'deploy-e2e.yml'), env, project)
     // Found as an operator would name it: the project, the compose file; nothing else.
     const deployEnv = { ...env, COMPOSE_PROJECT_NAME: project, COMPOSE_FILE: file }
     const deploy = async () => {
