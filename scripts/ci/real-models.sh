@@ -9,7 +9,7 @@
 #
 # stdout: the MODELS setting that serves them (progress goes to stderr), so CI does
 #   export MODELS="$(bash scripts/ci/real-models.sh)"
-# and the tests, scripts/build-images and the stack e2e all use the real embedding model.
+# and the tests, the ML tier's build and the stack e2e all use the real embedding model.
 # The classifier stays generated there: its tokenizer is this MiniLM's and its config is in the
 # lock, but its 268 MB model.onnx comes only from the hub, and no package registry carries a real
 # sentiment classifier's weights (see packages/ml/README.md). MODELS says so explicitly.
