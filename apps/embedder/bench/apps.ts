@@ -7,14 +7,6 @@ import { MODELS_ROOT, realModelDir } from '@flotilla/ml-service/testing'
 
 export type MlAppName = 'embedder' | 'classifier'
 
-/**
- * The environment the ML image gives every ML app on top of compose's (H1 asked for it in
- * images/ml): a fixed glibc mmap threshold, so every freed activation buffer goes back to the
- * system, which packages/ml/src/session-options.ts answers by turning onnxruntime's arena off.
- * The benchmarks run the built apps on the host with it, as the image runs them.
- */
-export const ML_IMAGE_ENV = { MALLOC_MMAP_THRESHOLD_: '65536' }
-
 export interface MlApp {
   /** dist/main.js of the app (`npx turbo build` first). */
   main: string

@@ -8,7 +8,7 @@
 // the model's limit, so every batch is as large as MAX_BATCH_TOKENS lets it be.
 import { basename } from 'node:path'
 import { startRedis } from '@flotilla/testkit'
-import { ML_APPS, ML_IMAGE_ENV, type MlAppName } from './apps.js'
+import { ML_APPS, type MlAppName } from './apps.js'
 import { runLoad } from './load.js'
 import { startServerProcess } from './server.js'
 import { longTexts } from './texts.js'
@@ -21,7 +21,6 @@ const text = longTexts()
 
 const redis = await startRedis()
 const server = await startServerProcess(appName, [app.main], {
-  ...ML_IMAGE_ENV,
   MODEL_DIR: modelDir,
   REDIS_URL: redis.url,
   POOL_SIZE: '1',

@@ -15,7 +15,7 @@ import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuQuota } from '@flotilla/ml'
 import { startRedis } from '@flotilla/testkit'
-import { ML_APPS, ML_IMAGE_ENV, type MlAppName } from './apps.js'
+import { ML_APPS, type MlAppName } from './apps.js'
 import { type LoadResult, percentile, runLoad, startProbes } from './load.js'
 import { type ServerProcess, startServerProcess } from './server.js'
 import { longTexts, sentences } from './texts.js'
@@ -76,7 +76,6 @@ const flotilla = (precision: 'fp32' | 'int8'): Side => ({
   model: basename(modelDir),
   start: () =>
     startServerProcess(`flotilla ${appName} ${precision}`, [app.main], {
-      ...ML_IMAGE_ENV,
       MODEL_DIR: modelDir,
       MODEL_PRECISION: precision,
       REDIS_URL: redis.url,
@@ -99,11 +98,7 @@ let failures = 0
 try {
   console.log(`# ${appName} on ${basename(modelDir)} (${note}): ${modelDir}`)
   console.log(
-    `# flotilla: 1 worker, ${cpuQuota()} intra-op threads (CPU quota), the ML image's ${Object.entries(
-      ML_IMAGE_ENV,
-    )
-      .map(([name, value]) => `${name}=${value}`)
-      .join(' ')}; ${REFERENCE}: its defaults. ` +
+    `# flotilla: 1 worker, ${cpuQuota()} intra-op threads (CPU quota), as the ML image runs it; ${REFERENCE}: its defaults. ` +
       `${rounds} rounds of ${seconds} s per side and load after ${WARMUP_SECONDS} s of warm-up, ` +
       'each side first in turn; load average (1 min) before→after each measurement',
   )

@@ -7,11 +7,13 @@ import type { InferenceSession } from 'onnxruntime-node'
  * every batch).
  *
  * The memory arena stays on unless glibc's mmap threshold is fixed
- * (MALLOC_MMAP_THRESHOLD_, as the ML image sets it). Without it glibc keeps the freed buffers
+ * (MALLOC_MMAP_THRESHOLD_, which an operator may set for memory). Without it glibc keeps the freed buffers
  * of every run (attention grows with batch × seq²) in fragmented heaps, and the arena, which
  * reuses its own, peaked lower: the embedder under 32 clients of 256-token inputs peaked at
  * 373–410 MB with the arena, 561–707 MB without. With the threshold fixed every large buffer
- * goes back to the system when freed, and without the arena it peaked at 334 MB.
+ * goes back to the system when freed, and without the arena it peaked at 305–334 MB — but every
+ * run then maps and zeroes its buffers afresh: on a quiet machine fp32 MiniLM at 32 clients did
+ * half the requests of the arena's (apps/embedder/bench), so the image does not set it.
  */
 export function sessionOptions(
   intraOpThreads: number,
