@@ -1,26 +1,16 @@
+import { createRng } from '@flotilla/ml'
+
 const WORDS =
   'the a fleet of small services runs on one machine with embeddings search and quick answers for every user request today'.split(
     ' ',
   )
-
-/** mulberry32: seeded, so every run sends the same texts. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /**
  * Deterministic sentences of 8 to 40 words, like short documents or queries; practically
  * never the same twice, so a service's cache misses as it would on fresh text.
  */
 export function sentences(seed: number): () => string {
-  const random = seededRandom(seed)
+  const random = createRng(seed)
   return () =>
     Array.from(
       { length: 8 + Math.floor(random() * 33) },

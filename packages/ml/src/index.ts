@@ -31,6 +31,7 @@ export {
   writeNewPins,
 } from './fetch-models.js'
 export { ensureModel, GENERATOR_VERSION, generateModel } from './generate/generate-model.js'
+export { createRng } from './generate/rng.js'
 export { isModelName, MODEL_SPECS, type ModelName } from './generate/specs.js'
 export { MODEL_FILE, PRECISIONS, type Precision } from './model-files.js'
 export type { RunOptions, RuntimeOptions, TokenUsage } from './model-runtime.js'

@@ -1,5 +1,6 @@
 export { CHROMA_IMAGE, type ChromaServer, DockerUnavailableError, startChroma } from './chroma.js'
 export { createDatabase, dropDatabase } from './databases.js'
+export { findFreePort } from './free-port.js'
 export {
   type FuzzOptions,
   type FuzzReport,

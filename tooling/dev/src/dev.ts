@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { adminConfigFromEnv, provisionRepository } from '@flotilla/data'
 import { type App, appVariable, loadRegistry, type StoreName } from '@flotilla/stack'
+import { findFreePort } from '@flotilla/testkit'
 import { type AppProcess, modelDirOf, startApp, waitForApp } from './apps.js'
 import { startGateway } from './gateway.js'
 import { startStores } from './stores.js'
@@ -43,21 +43,6 @@ export interface Dev {
   url: string
   apps: DevApp[]
   stop(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      )
-    })
-  })
 }
 
 /** Why an app cannot run here, or undefined: ML apps need their model. */
@@ -109,7 +94,7 @@ export async function startDev(options: DevOptions): Promise<Dev> {
     for (const app of apps) {
       const reason = whyNot(options.root, app)
       if (reason) skipped.set(app.name, reason)
-      else ports.set(app.name, await freePort())
+      else ports.set(app.name, await findFreePort())
     }
     // Where the stack's apps reach each other by service name (kb: EMBEDDER_URL).
     const peers = Object.fromEntries(
