@@ -1,5 +1,5 @@
 /**
- * For the stack end-to-end test (packages/stack/test-stack/stack.e2e.ts): stops one app's
+ * For the stack end-to-end test (e2e/stack.e2e.ts): stops one app's
  * container, and through nginx sees the status app raise the down alert, send the recovery
  * notice when the container is back, and draw the down period on the app's chart.
  *

@@ -26,6 +26,7 @@ export {
   appUid,
   appVariable,
   beginMarker,
+  bodyLimitBytes,
   COMPOSE_MIN_VERSION,
   COMPOSE_NEEDED,
   composeAppAnchor,

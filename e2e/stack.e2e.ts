@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
 import { cosineRanker, rankingAccuracy } from '@flotilla/ml/quality'
-import { checkAlertCycle } from '../../../apps/status/test/stack-check.js'
-import { loadRegistry, resourcesFor } from '../src/index.js'
+import { loadRegistry, resourcesFor } from '@flotilla/stack'
+import { checkAlertCycle } from '../apps/status/test/stack-check.js'
 import {
   composeCommand,
   composeWithoutMissingImages,
@@ -27,7 +27,7 @@ import {
 } from './compose.js'
 import type { Stack } from './stack-handle.js'
 
-const root = resolve(import.meta.dirname, '../../..')
+const root = resolve(import.meta.dirname, '..')
 const registry = await loadRegistry(root)
 const hasApp = (name: string) => registry.apps.some((app) => app.name === name)
 const attach = process.env.STACK_ATTACH?.split(':')

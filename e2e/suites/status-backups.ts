@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AlertsView } from '../../../../apps/status/src/routes.js'
 import {
   type BackupRecord,
   backupRecordFile,
   backupRecordsDir,
   writeBackupRecord,
-} from '../../src/index.js'
+} from '@flotilla/stack'
+import type { AlertsView } from '../../apps/status/src/routes.js'
 import { run } from '../compose.js'
 import type { Stack } from '../stack-handle.js'
 

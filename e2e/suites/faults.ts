@@ -15,8 +15,7 @@ import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseEnv, promisify } from 'node:util'
-import type { App } from '../../src/index.js'
-import { APP_SECRETS_DIR, loadRegistry, resourcesFor } from '../../src/index.js'
+import { APP_SECRETS_DIR, type App, loadRegistry, resourcesFor } from '@flotilla/stack'
 import type { Stack } from '../stack-handle.js'
 import {
   type Answer,

@@ -2,8 +2,8 @@ import { execFile, execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { composeVersionProblem } from '@flotilla/stack'
 import { parse, stringify } from 'yaml'
-import { composeVersionProblem } from '../src/index.js'
 
 const exec = promisify(execFile)
 

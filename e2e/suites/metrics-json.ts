@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { StatusReport } from '../../../../apps/status/src/report.js'
+import type { StatusReport } from '../../apps/status/src/report.js'
 import type { Stack } from '../stack-handle.js'
 
 export default function metricsJson(stack: Stack): void {
