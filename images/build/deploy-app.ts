@@ -5,7 +5,7 @@
  * packages such as @flotilla/stack). Source, tests and dev dependencies never get there.
  *
  * Usage (inside flotilla/build, from the repository root):
- *   node --import tsx images/build/deploy-app.ts <apps/name | packages/name> <out-dir>
+ *   node --import tsx images/build/deploy-app.ts <workspace dir, e.g. apps/notes> <out-dir>
  *   node --import tsx images/build/deploy-app.ts --workspace-packages images/<tier> <out-dir>
  *     (a tier's "workspacePackages", as <out-dir>/@flotilla/<name>, for its node_modules)
  */
@@ -28,7 +28,7 @@ const tierMode = args[0] === '--workspace-packages'
 const [appArg, outArg] = tierMode ? args.slice(1) : args
 if (!appArg || !outArg) {
   console.error(
-    'usage: deploy-app.ts <apps/name | packages/name> <out-dir>\n' +
+    'usage: deploy-app.ts <workspace dir, e.g. apps/notes> <out-dir>\n' +
       '       deploy-app.ts --workspace-packages images/<tier> <out-dir>',
   )
   process.exit(2)
@@ -36,7 +36,7 @@ if (!appArg || !outArg) {
 const outDir = resolve(outArg)
 if (tierMode) {
   for (const name of readPackage(resolve(repoRoot, appArg)).workspacePackages ?? []) {
-    const dir = join(repoRoot, 'packages', name.split('/')[1] ?? name)
+    const dir = workspaceDir(name)
     copyPackageFiles(dir, join(outDir, name), readPackage(dir))
     console.log(`${name} → ${join(outDir, name)}`)
   }
@@ -69,10 +69,7 @@ function tierPackages(names: string[]): Map<string, string> {
       }
     }
     for (const name of manifest.workspacePackages ?? []) {
-      packages.set(
-        name,
-        readPackage(join(repoRoot, 'packages', name.split('/')[1] ?? name)).version,
-      )
+      packages.set(name, readPackage(workspaceDir(name)).version)
     }
   }
   return packages
@@ -97,6 +94,13 @@ function copyDependencies(fromDir: string, pkg: PackageJson, targetModules: stri
     copied++
     copyDependencies(dir, dep, join(target, 'node_modules'))
   }
+}
+
+/** Where a workspace package lives (packages/, services/, …): npm's link to it at the root. */
+function workspaceDir(name: string): string {
+  const dir = findPackage(repoRoot, name)
+  if (!dir) throw new Error(`${name} is not a workspace package (run npm install)`)
+  return dir
 }
 
 /** Node's lookup: node_modules/<name> in each folder from `fromDir` up to the root. */

@@ -18,7 +18,7 @@ import {
   provisionQdrant,
 } from '@flotilla/data'
 import { startNeo4j } from '@flotilla/testkit'
-import { startLocalGuard as startNeo4jGuard } from '../../../packages/neo4j-guard/src/local.js'
+import { startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
 import { DOCS_COLLECTION, GRAPH_DATABASE, GRAPH_LABEL } from '../src/resources.js'
 import { FakeGraph, FakeQdrant } from './fakes.js'
 import { startKb } from './harness.js'

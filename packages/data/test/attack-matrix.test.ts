@@ -19,7 +19,7 @@ import pg from 'pg'
 import {
   type LocalGuard as Neo4jGuard,
   startLocalGuard as startNeo4jGuard,
-} from '../../neo4j-guard/src/local.js'
+} from '../../../services/neo4j-guard/src/local.js'
 import { appDataConfigFromEnv } from '../src/clients/config.js'
 import { type AppData, openAppData } from '../src/clients/open.js'
 import type { AppGraph } from '../src/neo4j/graph.js'

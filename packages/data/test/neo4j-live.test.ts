@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
-import { type LocalGuard, startLocalGuard } from '../../neo4j-guard/src/local.js'
+import { type LocalGuard, startLocalGuard } from '../../../services/neo4j-guard/src/local.js'
 import {
   type AppGraph,
   escapeIdentifier,

@@ -15,7 +15,7 @@ import {
 import { type App, loadRegistry } from '@flotilla/stack'
 import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import { makeRepo } from '../../data/test/fixtures.js'
-import { type LocalGuard, startLocalGuard as startNeo4jGuard } from '../../neo4j-guard/src/local.js'
+import { type LocalGuard, startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
 import { type AppStoreAccess, backupApp, restoreApp } from '../src/backup/app-backup.js'
 import { BackupIntegrityError, MANIFEST_FILE, sha256File } from '../src/backup/manifest.js'
 import {

@@ -9,7 +9,10 @@ export const TIER_DIRS = ['images/base', 'images/ml']
  */
 export async function tierVersionProblems(root: string): Promise<string[]> {
   const rootLock = await readJson(join(root, 'package-lock.json'))
-  const locked = (rootLock.packages ?? {}) as Record<string, { version?: string }>
+  const locked = (rootLock.packages ?? {}) as Record<
+    string,
+    { version?: string; resolved?: string }
+  >
   const problems: string[] = []
   // What a tier and the tiers below it install: a workspace package living in a tier resolves
   // its own imports there, never from the app layer above it.
@@ -20,7 +23,15 @@ export async function tierVersionProblems(root: string): Promise<string[]> {
     const workspacePackages = (manifest.workspacePackages ?? []) as string[]
     for (const name of [...Object.keys(dependencies), ...workspacePackages]) installed.add(name)
     for (const name of workspacePackages) {
-      const own = await readJson(join(root, 'packages', name.split('/')[1] ?? name, 'package.json'))
+      // A workspace package's folder (packages/, services/, …) as npm recorded its link.
+      const folder = locked[`node_modules/${name}`]?.resolved
+      if (folder === undefined) {
+        problems.push(
+          `${dir}/package.json: ${name} is not a workspace package of the root package-lock.json`,
+        )
+        continue
+      }
+      const own = await readJson(join(root, folder, 'package.json'))
       for (const needed of Object.keys((own.dependencies ?? {}) as Record<string, string>)) {
         if (!installed.has(needed)) {
           problems.push(
