@@ -214,6 +214,7 @@ test('check: a stale generated file is named, and generate makes it current', as
   execFileSync('mkdir', ['-p', join(registry.root, 'nginx/generated')])
   assert.deepEqual(await staleFiles(registry), [
     'docker-compose.yml',
+    'docker-stack.yml',
     '.env.example',
     'nginx/generated/limits.conf',
     'nginx/generated/upstreams.conf',

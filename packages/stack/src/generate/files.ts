@@ -5,6 +5,7 @@ import { composeAppAnchor, composeAppServices } from './compose.js'
 import { envExampleApps } from './env-example.js'
 import { replaceBlock } from './markers.js'
 import { nginxLimits, nginxRoutes, nginxUpstreams } from './nginx.js'
+import { swarmStack } from './swarm.js'
 
 export interface GeneratedFile {
   /** POSIX path relative to the registry root. */
@@ -27,11 +28,14 @@ export async function generatedFiles(registry: Registry): Promise<GeneratedFile[
     }
     return { path, content }
   }
+  const compose = await withBlocks('docker-compose.yml', {
+    'x-app': composeAppAnchor(),
+    apps: composeAppServices(registry),
+  })
   return [
-    await withBlocks('docker-compose.yml', {
-      'x-app': composeAppAnchor(),
-      apps: composeAppServices(registry),
-    }),
+    compose,
+    // docker-compose.yml as it is generated now, so both change in one run.
+    { path: 'docker-stack.yml', content: await swarmStack(registry, compose.content) },
     await withBlocks('.env.example', { apps: envExampleApps(registry) }),
     { path: 'nginx/generated/limits.conf', content: nginxLimits(registry) },
     { path: 'nginx/generated/upstreams.conf', content: nginxUpstreams(registry) },

@@ -10,6 +10,15 @@ export {
   nginxUpstreams,
   UPSTREAM_KEEPALIVE,
 } from './nginx.js'
+export {
+  appSecretKey,
+  appSecretVariable,
+  ML_PLACEMENT_VARIABLE,
+  ML_TIER_LABEL,
+  STORES_LABEL,
+  SWARM_REGISTRY,
+  swarmStack,
+} from './swarm.js'
 export { bodyLimitBytes, TIER_LIMITS } from './tier-defaults.js'
 export { TIER_DIRS, tierVersionProblems } from './tiers.js'
 export { APP_UID_BASE, appUid } from './uid.js'
