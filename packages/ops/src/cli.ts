@@ -25,6 +25,7 @@ import { NewAppError } from './new-app/request.js'
 import { newApp } from './new-app/scaffold.js'
 import { ComposeVersionError, runCommand } from './run.js'
 import { type StackTarget, stackTarget } from './stack-target.js'
+import { deployApp, deployStack, isSwarmTarget, type Swarm } from './swarm/swarm.js'
 
 const STACK_HELP = `The stack: -p/--project NAME, else COMPOSE_PROJECT_NAME, else the \`name:\` of the checkout's
 docker-compose.yml; the compose file(s): COMPOSE_FILE, else the checkout's docker-compose.yml.`
@@ -58,7 +59,7 @@ Then: npm install && npm run build -w @flotilla/<name> && npm test -w @flotilla/
     stack: false,
   },
   deploy: {
-    usage: `usage: scripts/deploy <app> [--timeout SECONDS] [-p PROJECT]
+    usage: `usage: scripts/deploy <app> [--skip-build] [--timeout SECONDS] [-p PROJECT]
 
 Builds the app's image from this checkout (the tier images it is built on first) and compares
 it with the image the app's RUNNING container runs. Only when they differ is that container
@@ -66,9 +67,37 @@ replaced (no other one is touched) and waited for until healthy (default 120 s);
 "replaced <old image id> → <new image id>" and removes the flotilla images the rebuild left
 untagged and unused. "nothing to do" means the container already runs the image just built.
 Not healthy in time: the previous image is put back, and deploy exits 1 with the reason and
-the container's last log lines.`,
-    options: { timeout: { type: 'string' } },
+the container's last log lines.
+On a swarm (the stack's service <stack>_<app> exists; scripts/swarm-deploy): the image is pushed
+to the registry and compared by digest with the one the service runs; when they differ, a
+rolling update (start-first, health-gated, default 300 s) replaces the app with no downtime;
+Swarm rolling it back is exit 1 with Swarm's reason and the tasks' states.
+  --skip-build  deploy the image the app's tag names now (built elsewhere, e.g. by CI)`,
+    options: { timeout: { type: 'string' }, 'skip-build': { type: 'boolean' } },
     positionals: [1, 1],
+    stack: true,
+  },
+  'swarm-deploy': {
+    usage: `usage: scripts/swarm-deploy [--ml] [--skip-build] [--without SERVICE]... [--timeout SECONDS] [-p STACK]
+
+Brings the whole stack up on the Docker Swarm this node manages (inits a single-node swarm when
+the daemon is in none; FLOTILLA_SWARM_ADVERTISE_ADDR, default 127.0.0.1): labels this node
+flotilla.stores=true (the stores, guards and nginx run here, on its volumes), starts the
+registry (scripts/ci/registry.sh; FLOTILLA_REGISTRY, default 127.0.0.1:5000), builds the images
+(docker compose build; --skip-build: the ones on this node) and pushes them, runs the secrets
+one-shot, deploys the stores and waits for them, runs provision, makes each app's credential
+file a Swarm secret, deploys the apps (--ml: the ML tier too, on nodes labelled
+flotilla.tier=ml when one is) and waits until every service runs healthy (default 600 s).
+Re-running it changes only what changed. Each step prints its time.
+  --without  a shared service with no image on this machine (qdrant), left out as the
+             compose e2e does; provision skips it`,
+    options: {
+      ml: { type: 'boolean' },
+      'skip-build': { type: 'boolean' },
+      without: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+    },
+    positionals: [0, 0],
     stack: true,
   },
   backup: {
@@ -253,6 +282,15 @@ async function main(argv: string[]): Promise<number> {
       )
     return app
   }
+  const swarmOf = (stackName: string, compose: string[], timeoutSeconds: number): Swarm => ({
+    runner,
+    root,
+    stack: stackName,
+    compose,
+    env: process.env,
+    log,
+    timeoutMs: timeoutSeconds * 1000,
+  })
   const accessFor = async (app: ReturnType<typeof appNamed>): Promise<AppStoreAccess> => {
     if (!values.env) return composeAccess(runner, (await stack()).compose, app)
     const file = join(process.env.SECRETS_DIR ?? join(root, 'secrets'), 'apps', `${app.name}.env`)
@@ -260,15 +298,37 @@ async function main(argv: string[]): Promise<number> {
     return envAccess(runner, app, parseEnv(await readFile(file, 'utf8')), process.env)
   }
 
+  if (command === 'swarm-deploy') {
+    const { project, compose } = await stack()
+    const ml = Boolean(values.ml)
+    await deployStack(
+      swarmOf(project, ml ? [...compose, '--profile', 'ml'] : compose, number('timeout') ?? 600),
+      {
+        apps: registry.apps.filter((app) => ml || app.tier !== 'ml'),
+        build: !values['skip-build'],
+        without: (values.without as string[] | undefined) ?? [],
+      },
+    )
+    log(`==> stack ${project} deployed`)
+    return 0
+  }
   if (command === 'deploy') {
     const app = appNamed(positionals[0])
-    const { compose } = await stack()
+    const { project, compose } = await stack()
     const withProfile = [...compose, ...(app.profile ? ['--profile', app.profile] : [])]
+    const build = values['skip-build']
+      ? async () => {}
+      : () => buildApp(runner, withProfile, app.name)
+    if (await isSwarmTarget(runner, project, app.name)) {
+      const swarm = swarmOf(project, withProfile, number('timeout') ?? 300)
+      console.log(JSON.stringify(await deployApp(swarm, app, build)))
+      return 0
+    }
     const result = await deploy({
       runner,
       compose: withProfile,
       app: app.name,
-      build: () => buildApp(runner, withProfile, app.name),
+      build,
       timeoutMs: (number('timeout') ?? 120) * 1000,
       log,
     })

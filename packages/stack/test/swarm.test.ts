@@ -121,7 +121,11 @@ test('swarm: state and the public port on the stores node; ML apps where the dep
       '${FLOTILLA_ML_PLACEMENT:-node.platform.os==linux}',
     ])
   }
-  assert.equal(stack.services.notes?.deploy.placement, undefined, 'notes may run anywhere')
+  assert.deepEqual(
+    stack.services.notes?.deploy.placement?.constraints,
+    ['node.labels.flotilla.tier!=ml'],
+    'notes runs anywhere but an ML node',
+  )
 })
 
 test('swarm: overlay networks; the backends internal; one-shots may attach where they join', async () => {

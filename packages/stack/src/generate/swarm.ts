@@ -69,8 +69,9 @@ const KEPT = [
  * swarm deploy runs them itself) are left out. Apps read their credential file from a Swarm
  * secret, as an app on another node cannot see the app_secrets volume; every service that
  * mounts a volume or publishes a port is pinned to the stores node; ML apps go where
- * FLOTILLA_ML_PLACEMENT says. Every service is `endpoint_mode: dnsrr` (nginx resolves each
- * app's name itself; no IPVS needed), nginx's port is published on its node (`mode: host`).
+ * FLOTILLA_ML_PLACEMENT says, every other service anywhere but an ML node. Every service is
+ * `endpoint_mode: dnsrr` (nginx resolves each app's name itself; no IPVS needed), nginx's port
+ * is published on its node (`mode: host`).
  */
 export async function swarmStack(
   registry: Pick<Registry, 'apps'>,
@@ -175,12 +176,14 @@ function swarmService(service: Service, app: App | undefined): Record<string, un
     ]
   }
 
+  // Everything else stays off the ML nodes (`!=` also matches a node without the label), so an
+  // ML node pulls and runs the ML tier only.
   const constraints =
     mountsState || service.ports
       ? [`node.labels.${STORES_LABEL}==true`]
       : app?.tier === 'ml'
         ? [`\${${ML_PLACEMENT_VARIABLE}:-node.platform.os==linux}`]
-        : []
+        : [`node.labels.${ML_TIER_LABEL}!=ml`]
   // A service holding a volume or a host port never runs twice at once; an app does, so its
   // update starts the new task and stops the old one once the new one is healthy.
   const order = app ? 'start-first' : 'stop-first'
@@ -194,7 +197,7 @@ function swarmService(service: Service, app: App | undefined): Record<string, un
         ...(service.pids_limit ? { pids: service.pids_limit } : {}),
       },
     },
-    ...(constraints.length > 0 ? { placement: { constraints } } : {}),
+    placement: { constraints },
     update_config: update,
     rollback_config: { parallelism: 1, order },
   }
