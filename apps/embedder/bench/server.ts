@@ -13,6 +13,8 @@ export interface ServerProcess {
    * (worker threads share its memory) or the tree's sampled sum, whichever is larger.
    */
   peakRssMb(): Promise<number>
+  /** CPU time (user + system) the process and its descendants have used so far, in seconds. */
+  cpuSeconds(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -39,6 +41,18 @@ async function processTree(pid: number): Promise<number[]> {
   )
   const below = children.flatMap((list) => list.split(' ').filter(Boolean).map(Number))
   return [pid, ...(await Promise.all(below.map(processTree))).flat()]
+}
+
+// /proc reports CPU times in USER_HZ ticks, which Linux fixes at 100 per second for userspace.
+const TICKS_PER_SECOND = 100
+
+/** utime + stime of the whole process (every thread), in seconds. */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and
+  // stime are the 12th and 13th of them.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS_PER_SECOND
 }
 
 async function treeRssKb(pid: number): Promise<number> {
@@ -92,6 +106,10 @@ export async function startServerProcess(
   return {
     origin,
     rssMb: async () => (await treeRssKb(pid)) / 1024,
+    async cpuSeconds() {
+      const seconds = await Promise.all((await processTree(pid)).map(processCpuSeconds))
+      return seconds.reduce((sum, s) => sum + s, 0)
+    },
     async peakRssMb() {
       const now = await treeRssKb(pid)
       return Math.max(sampledPeakKb, now, await statusKb(pid, 'VmHWM')) / 1024

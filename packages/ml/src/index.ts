@@ -33,7 +33,13 @@ export {
 export { ensureModel, GENERATOR_VERSION, generateModel } from './generate/generate-model.js'
 export { createRng } from './generate/rng.js'
 export { isModelName, MODEL_SPECS, type ModelName } from './generate/specs.js'
-export { MODEL_FILE, PRECISIONS, type Precision } from './model-files.js'
+export {
+  MODEL_FILE,
+  type ModelFiles,
+  PRECISIONS,
+  type Precision,
+  readModelFiles,
+} from './model-files.js'
 export type { RunOptions, RuntimeOptions, TokenUsage } from './model-runtime.js'
 export {
   GENERATED_MODELS,
@@ -57,4 +63,5 @@ export {
   type RawThroughput,
   type RawThroughputOptions,
 } from './raw-throughput.js'
+export { sessionOptions } from './session-options.js'
 export { type EncodedText, TextTokenizer } from './tokenizer.js'
