@@ -14,8 +14,11 @@ import {
 } from '@flotilla/data'
 import { type App, loadRegistry } from '@flotilla/stack'
 import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
+import {
+  type LocalGuard,
+  startLocalGuard as startNeo4jGuard,
+} from '../../../services/neo4j-guard/src/local.js'
 import { makeRepo } from '../../data/test/fixtures.js'
-import { type LocalGuard, startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
 import { type AppStoreAccess, backupApp, restoreApp } from '../src/backup/app-backup.js'
 import { BackupIntegrityError, MANIFEST_FILE, sha256File } from '../src/backup/manifest.js'
 import {

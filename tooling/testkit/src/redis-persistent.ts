@@ -22,7 +22,7 @@ import { startWatchdog } from './watchdog.js'
 const READY_TIMEOUT_MS = 30_000
 const ADMIN_USER = 'admin'
 
-/** The repository's infra/ (this file is src/ or dist/ of packages/testkit). */
+/** The repository's infra/ (this file is src/ or dist/ of tooling/testkit). */
 const INFRA = fileURLToPath(new URL('../../../infra/', import.meta.url))
 
 /**
