@@ -1,9 +1,11 @@
+import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -151,6 +153,35 @@ export async function fuzzOpenApi(options: FuzzOptions): Promise<FuzzReport> {
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** An app started for a fuzz run: where it listens, how it stops, what the run should send. */
+export interface FuzzTarget extends Omit<FuzzOptions, 'name' | 'url'> {
+  url: string
+  close(): Promise<void>
+}
+
+/**
+ * Registers an app's fuzz test, `fuzz <name>: every operation of its OpenAPI document, <on>`:
+ * starts the app, fuzzes it (fuzzOpenApi), prints the summary and fails on any problem, then
+ * closes it. Skipped only where the fuzzer cannot be installed, never in CI (fuzzUnavailable).
+ */
+export function fuzzTest(name: string, on: string, start: () => Promise<FuzzTarget>): void {
+  test(`fuzz ${name}: every operation of its OpenAPI document, ${on}`, async (t) => {
+    const unavailable = await fuzzUnavailable()
+    if (unavailable) {
+      t.skip(unavailable)
+      return
+    }
+    const { url, close, ...options } = await start()
+    try {
+      const report = await fuzzOpenApi({ ...options, name, url })
+      console.log(report.summary)
+      assert.equal(report.problems.length, 0, report.problems.join('\n\n'))
+    } finally {
+      await close()
+    }
+  })
 }
 
 /** schemathesis.toml: each parameter's values as a dictionary drawn from half of the time. */

@@ -4,8 +4,9 @@ export { findFreePort } from './free-port.js'
 export {
   type FuzzOptions,
   type FuzzReport,
+  type FuzzTarget,
   fuzzOpenApi,
-  fuzzUnavailable,
+  fuzzTest,
   schemathesisCli,
 } from './fuzz.js'
 export {
