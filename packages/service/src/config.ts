@@ -13,6 +13,12 @@ export const baseConfigProperties = {
   ),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /**
+   * After SIGTERM, how long to keep serving (with /readyz 503) before closing the listener. A
+   * proxy that holds this instance's address from DNS for a while (nginx on Swarm, where a
+   * replaced task's address stops answering) must learn the new one before this one goes.
+   */
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 0 }),
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 2_000 }),
   /**
    * The reverse proxy whose X-Forwarded-For is believed, by host name or address (several

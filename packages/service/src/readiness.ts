@@ -17,12 +17,14 @@ export interface DependencyStatus {
 }
 
 export interface Readiness {
-  status: 'ready' | 'degraded' | 'unavailable'
+  /** `draining`: shutting down, still serving what arrives until the drain delay ends. */
+  status: 'ready' | 'degraded' | 'unavailable' | 'draining'
   dependencies: Record<string, DependencyStatus>
 }
 
 export class ReadinessRegistry {
   readonly #checks = new Map<string, DependencyCheck>()
+  #draining = false
 
   constructor(private readonly defaultTimeoutMs: number) {}
 
@@ -32,15 +34,22 @@ export class ReadinessRegistry {
     this.#checks.set(check.name, check)
   }
 
+  /** From now on /readyz says `draining` (503), so health-gated routing stops sending here. */
+  drain(): void {
+    this.#draining = true
+  }
+
   async evaluate(): Promise<Readiness> {
     const entries = await Promise.all(
       [...this.#checks.values()].map(async (dep) => [dep.name, await this.#run(dep)] as const),
     )
     const dependencies = Object.fromEntries(entries)
     const down = entries.filter(([, result]) => result.status === 'down')
-    const status = down.some(([, result]) => result.required)
-      ? 'unavailable'
-      : down.length > 0
+    const status = this.#draining
+      ? 'draining'
+      : down.some(([, result]) => result.required)
+        ? 'unavailable'
+        : down.length > 0
         ? 'degraded'
         : 'ready'
     return { status, dependencies }
@@ -81,6 +90,7 @@ export function installHealthRoutes(app: FastifyInstance, registry: ReadinessReg
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const readiness = await registry.evaluate()
-    return reply.status(readiness.status === 'unavailable' ? 503 : 200).send(readiness)
+    const serving = readiness.status === 'ready' || readiness.status === 'degraded'
+    return reply.status(serving ? 200 : 503).send(readiness)
   })
 }

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import type { Static, TObject } from 'typebox'
 import { type BaseConfig, ConfigError, loadConfig } from './config.js'
@@ -15,15 +16,20 @@ export function loadConfigOrExit<S extends TObject>(schema: S): Static<S> {
 }
 
 /**
- * Listens and closes gracefully on SIGTERM/SIGINT: stop accepting, let in-flight requests
- * finish, run onClose hooks (pools), and exit 1 if that takes longer than the bound.
+ * Listens and closes gracefully on SIGTERM/SIGINT: serve on for SHUTDOWN_DRAIN_MS with /readyz
+ * 503, then stop accepting, let in-flight requests finish, run onClose hooks (pools), and exit 1
+ * if closing takes longer than SHUTDOWN_TIMEOUT_MS. An uncaught error skips the drain.
  */
 export async function startService(app: Service, config: BaseConfig): Promise<void> {
   closeWithGrace(
-    { delay: config.SHUTDOWN_TIMEOUT_MS, logger: app.log },
+    { delay: config.SHUTDOWN_DRAIN_MS + config.SHUTDOWN_TIMEOUT_MS, logger: app.log },
     async ({ signal, err }) => {
       if (err) app.log.error({ err }, 'shutting down after an uncaught error')
-      else app.log.info({ signal }, 'shutting down')
+      else {
+        app.log.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down')
+        app.readiness.drain()
+        await setTimeout(config.SHUTDOWN_DRAIN_MS)
+      }
       await app.close()
     },
   )

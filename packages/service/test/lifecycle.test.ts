@@ -37,3 +37,20 @@ test('shutdown is bounded: a request that never ends does not keep the process a
   assert.notEqual(code, 0, 'a forced exit is not a clean one')
   assert.ok(Date.now() - started < 5_000, 'exited within the bound')
 })
+
+test('SHUTDOWN_DRAIN_MS: after SIGTERM it still serves new requests, /readyz says draining, then it exits 0', async () => {
+  const child = runFixture({ SLOW_MS: '10', SHUTDOWN_DRAIN_MS: '1500' })
+  const port = await waitForPort(child)
+  const base = `http://127.0.0.1:${port}`
+  assert.equal((await fetch(`${base}/readyz`)).status, 200)
+  child.process.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+
+  const late = await fetch(`${base}/slow`)
+  assert.equal(late.status, 200, 'a request that arrives while draining is served')
+  const ready = await fetch(`${base}/readyz`)
+  assert.equal(ready.status, 503)
+  assert.equal(((await ready.json()) as { status: string }).status, 'draining')
+  assert.equal(await child.exited, 0)
+  await assert.rejects(fetch(`${base}/slow`), 'no longer accepting once drained')
+})
