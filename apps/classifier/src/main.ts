@@ -5,5 +5,5 @@ import { classifierConfigSchema } from './config.js'
 
 const config = loadConfigOrExit(classifierConfigSchema)
 const app = await createService({ name: 'classifier', version: manifest.version, config })
-await app.register(classifierApp, config)
+await app.register(classifierApp, { config })
 await startService(app, config)

@@ -5,15 +5,9 @@ import { type Static, Type } from 'typebox'
 export const embedderConfigSchema = serviceConfig({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3101 }),
   /** MODEL_DIR holds a sentence-transformers ONNX export. */
-  ...mlServiceProperties('embedder'),
+  ...mlServiceProperties(),
   /** Other names accepted for the model, comma-separated. */
   MODEL_ALIASES: Type.String({ default: '' }),
-  /** The Chroma guard; without it the collection routes answer 503. */
-  CHROMA_URL: Type.Optional(Type.String({ minLength: 1 })),
-  /** This app's token for the guard (appToken('chroma', secret, 'embedder')). */
-  CHROMA_TOKEN: Type.String({ default: '' }),
-  CHROMA_TENANT: Type.String({ minLength: 1, default: 'embedder' }),
-  CHROMA_DATABASE: Type.String({ minLength: 1, default: 'main' }),
   /**
    * Key of the callers' tokens (`appToken('embedder', secret, app)`, handed to each app as
    * EMBEDDER_TOKEN by the provisioner); without it the collection routes answer 503.

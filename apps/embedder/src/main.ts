@@ -5,5 +5,5 @@ import { embedderConfigSchema } from './config.js'
 
 const config = loadConfigOrExit(embedderConfigSchema)
 const app = await createService({ name: 'embedder', version: manifest.version, config })
-await app.register(embedderApp, config)
+await app.register(embedderApp, { config })
 await startService(app, config)

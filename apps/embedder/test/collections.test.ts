@@ -5,7 +5,7 @@ import { buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
 import { loadConfig, type Service } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
 import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
-import { type Harness, startEmbedder } from './harness.js'
+import { CHROMA, chromaCredentials, type Harness, startEmbedder } from './harness.js'
 
 const chroma = await startChroma().catch((error: unknown) => {
   if (!(error instanceof DockerUnavailableError)) throw error
@@ -53,11 +53,11 @@ describe('semantic collections through the Chroma guard', { skip }, () => {
         headers: { 'x-chroma-token': ADMIN, 'content-type': 'application/json' },
         body: JSON.stringify({ name }),
       })
-    assert.equal((await admin('/api/v2/tenants', 'embedder')).status, 200)
-    assert.equal((await admin('/api/v2/tenants/embedder/databases', 'main')).status, 200)
+    assert.equal((await admin('/api/v2/tenants', CHROMA.tenant)).status, 200)
+    const databases = `/api/v2/tenants/${CHROMA.tenant}/databases`
+    assert.equal((await admin(databases, CHROMA.database)).status, 200)
     harness = await startEmbedder({
-      CHROMA_URL: guardUrl,
-      CHROMA_TOKEN: appToken('chroma', SECRET, 'embedder'),
+      ...chromaCredentials(guardUrl, SECRET),
       EMBEDDER_CALLER_SECRET: CALLER_SECRET,
     })
   })
@@ -307,10 +307,13 @@ describe('semantic collections through the Chroma guard', { skip }, () => {
             }),
           )
           closers.push(() => deadGuard.close())
-          return { CHROMA_URL: await deadGuard.listen({ host: '127.0.0.1', port: 0 }) }
+          return chromaCredentials(await deadGuard.listen({ host: '127.0.0.1', port: 0 }), SECRET)
         },
       ],
-      ['the guard gone', async () => ({ CHROMA_URL: `http://127.0.0.1:${await closedPort()}` })],
+      [
+        'the guard gone',
+        async () => chromaCredentials(`http://127.0.0.1:${await closedPort()}`, SECRET),
+      ],
     ]
     const closers: (() => Promise<unknown>)[] = []
     after(async () => {
@@ -320,7 +323,6 @@ describe('semantic collections through the Chroma guard', { skip }, () => {
       test(`${name} → 503 saying so in words`, async () => {
         const embedder = await startEmbedder({
           ...(await env()),
-          CHROMA_TOKEN: appToken('chroma', SECRET, 'embedder'),
           EMBEDDER_CALLER_SECRET: CALLER_SECRET,
         })
         closers.push(() => embedder.close())

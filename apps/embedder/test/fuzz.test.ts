@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
 import { buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
 import { loadConfig } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
-import {
-  DockerUnavailableError,
-  fuzzOpenApi,
-  fuzzUnavailable,
-  startChroma,
-} from '@flotilla/testkit'
-import manifest from '../package.json' with { type: 'json' }
-import { startEmbedder } from './harness.js'
+import { DockerUnavailableError, fuzzTest, startChroma } from '@flotilla/testkit'
+import { CHROMA, chromaCredentials, startEmbedder } from './harness.js'
 
 const GUARD_SECRET = 'guard-secret-for-fuzzing-0123456789abcdef'
 const ADMIN = 'admin-token-for-fuzzing-0123456789abcdef'
 const CALLER_SECRET = 'caller-secret-for-fuzzing-0123456789abcdef'
 
-test('fuzz embedder: every operation of its OpenAPI document, on real Redis and Chroma', {
-  skip: await fuzzUnavailable(),
-}, async () => {
+fuzzTest('embedder', 'on real Redis and Chroma', async () => {
   // Without Docker (a developer's machine) the collection routes are fuzzed answering 503;
   // CI starts Docker, and there they reach Chroma through the real guard.
   const chroma = await startChroma().catch((error: unknown) => {
@@ -39,8 +30,8 @@ test('fuzz embedder: every operation of its OpenAPI document, on real Redis and 
   const guardUrl = await guard?.listen({ host: '127.0.0.1', port: 0 })
   // The provisioner's part: the embedder's tenant and database.
   for (const [path, name] of [
-    ['/api/v2/tenants', 'embedder'],
-    ['/api/v2/tenants/embedder/databases', 'main'],
+    ['/api/v2/tenants', CHROMA.tenant],
+    [`/api/v2/tenants/${CHROMA.tenant}/databases`, CHROMA.database],
   ] as const) {
     if (!guardUrl) break
     const created = await fetch(`${guardUrl}${path}`, {
@@ -52,28 +43,21 @@ test('fuzz embedder: every operation of its OpenAPI document, on real Redis and 
   }
   const embedder = await startEmbedder({
     EMBEDDER_CALLER_SECRET: CALLER_SECRET,
-    ...(guardUrl && {
-      CHROMA_URL: guardUrl,
-      CHROMA_TOKEN: appToken('chroma', GUARD_SECRET, 'embedder'),
-    }),
+    ...(guardUrl && chromaCredentials(guardUrl, GUARD_SECRET)),
   })
-  try {
-    const report = await fuzzOpenApi({
-      name: 'embedder',
-      url: await embedder.app.listen({ host: '127.0.0.1', port: 0 }),
-      // A real caller, so the collection routes do their work rather than answer 401.
-      headers: { authorization: `Bearer ${appToken('embedder', CALLER_SECRET, 'notes')}` },
-      // The offered collections, and the harness's model by its name and its alias.
-      values: {
-        'path.collection': manifest.flotilla.stores.chroma,
-        'body.model': ['tiny-encoder', 'test-alias'],
-      },
-    })
-    console.log(report.summary)
-    assert.equal(report.problems.length, 0, report.problems.join('\n\n'))
-  } finally {
-    await embedder.close()
-    await guard?.close()
-    await chroma?.stop()
+  return {
+    url: await embedder.app.listen({ host: '127.0.0.1', port: 0 }),
+    // A real caller, so the collection routes do their work rather than answer 401.
+    headers: { authorization: `Bearer ${appToken('embedder', CALLER_SECRET, 'notes')}` },
+    // The offered collections, and the harness's model by its name and its alias.
+    values: {
+      'path.collection': [...CHROMA.collections],
+      'body.model': ['tiny-encoder', 'test-alias'],
+    },
+    async close() {
+      await embedder.close()
+      await guard?.close()
+      await chroma?.stop()
+    },
   }
 })

@@ -1,10 +1,28 @@
+import { fileURLToPath } from 'node:url'
 import type { ModelName } from '@flotilla/ml'
 import { type MlHarness, startMlApp } from '@flotilla/ml-service/testing'
+import { appToken, type ChromaResources, loadRegistry, resourcesFor } from '@flotilla/stack'
 import { embedderApp } from '../src/app.js'
 import { embedderConfigSchema } from '../src/config.js'
 
 export { MODELS_ROOT } from '@flotilla/ml-service/testing'
 export type Harness = MlHarness
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+const registered = (await loadRegistry(root)).apps.find((app) => app.name === 'embedder')
+/** The embedder's Chroma names as the provisioner derives them. */
+export const CHROMA = (registered && resourcesFor(registered).chroma) as ChromaResources
+
+/** The Chroma part of the embedder's credential file, as the provisioner writes it. */
+export function chromaCredentials(url: string, guardSecret: string): Record<string, string> {
+  return {
+    CHROMA_URL: url,
+    CHROMA_TOKEN: appToken('chroma', guardSecret, CHROMA.tenant),
+    CHROMA_TENANT: CHROMA.tenant,
+    CHROMA_DATABASE: CHROMA.database,
+    CHROMA_COLLECTIONS: CHROMA.collections.join(','),
+  }
+}
 
 /** The embedder app on a generated model and the real test Redis (behind an outage proxy). */
 export function startEmbedder(

@@ -1,7 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autoload from '@fastify/autoload'
-import type { AppDataConfig } from '@flotilla/data'
 import type { FastifyInstance } from 'fastify'
 import type { KbConfig } from './config.js'
 import type { DocumentGraph, VectorStore } from './indexing/stores.js'
@@ -15,15 +14,15 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 
 export interface KbOptions {
   config: KbConfig
-  /** The app's store credentials, from appDataConfigFromEnv. */
-  data: AppDataConfig
+  /** The credentials; default the process's environment (its credential file). */
+  env?: Record<string, string | undefined>
   /** Stand-ins for Qdrant and Neo4j (tests only). */
   replace?: { vectors?: VectorStore; graph?: DocumentGraph }
 }
 
 /** The kb app: everything it adds to a flotilla service. */
-export async function kbApp(app: FastifyInstance, { config, data, replace }: KbOptions) {
-  await app.register(stores, { data, ...(replace ? { replace } : {}) })
+export async function kbApp(app: FastifyInstance, { config, env, replace }: KbOptions) {
+  await app.register(stores, { ...(env ? { env } : {}), ...(replace ? { replace } : {}) })
   await app.register(embedder, {
     url: config.EMBEDDER_URL,
     timeoutMs: config.EMBEDDER_TIMEOUT_MS,

@@ -26,19 +26,31 @@ type Search = VectorStore['search']
 export class FakeQdrant implements VectorStore {
   readonly points = new Map<string, StoredPoint>()
   down = false
+  readonly #full: string
 
-  constructor(private readonly collection: string) {}
+  /** One collection, `{ name: full name }` as the credentials map it. */
+  constructor(private readonly byName: Record<string, string>) {
+    const names = Object.values(byName)
+    if (names.length !== 1) throw new Error('fake qdrant: exactly one collection')
+    this.#full = names[0] as string
+  }
 
   readonly readiness = {
     name: 'qdrant',
     required: false,
-    check: async () => this.#guard(this.collection),
+    check: async () => this.#guard(this.#full),
+  }
+
+  collection(name: string): string {
+    const full = this.byName[name]
+    if (full === undefined) throw new Error(`fake qdrant: no collection "${name}"`)
+    return full
   }
 
   #guard(collection: string): void {
     if (this.down) throw refused('qdrant')
-    if (collection !== this.collection)
-      throw new Error(`fake qdrant: collection "${collection}" is not "${this.collection}"`)
+    if (collection !== this.#full)
+      throw new Error(`fake qdrant: collection "${collection}" is not "${this.#full}"`)
   }
 
   async upsert(...[collection, request]: Parameters<Upsert>): ReturnType<Upsert> {

@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url'
 import { createService, loadConfig, type Service } from '@flotilla/service'
+import { type AppResources, loadRegistry, resourcesFor } from '@flotilla/stack'
 import {
   createDatabase,
   type OutageProxy,
@@ -10,8 +12,14 @@ import { type Harness as EmbedderHarness, startEmbedder } from '../../embedder/t
 import { kbApp } from '../src/app.js'
 import { kbConfigSchema } from '../src/config.js'
 import type { DocumentGraph, VectorStore } from '../src/indexing/stores.js'
-import { DOCS_COLLECTION } from '../src/resources.js'
 import { FakeGraph, FakeQdrant } from './fakes.js'
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+const kb = (await loadRegistry(root)).apps.find((app) => app.name === 'kb')
+if (!kb) throw new Error('kb is not in the registry')
+/** kb's store names as the provisioner derives them (and writes into its credentials). */
+export const KB = resourcesFor(kb) as Required<Pick<AppResources, 'qdrant' | 'neo4j'>>
+export const DOCS_COLLECTION = KB.qdrant.collections[0] as string
 
 export interface Harness<V extends VectorStore = FakeQdrant, G extends DocumentGraph = FakeGraph> {
   app: Service
@@ -49,7 +57,7 @@ export async function startKb<
   const postgres = await startOutageProxy({ host: pgServer.host, port: pgServer.port })
   const embedder = await startOutageProxy(embedderAddress)
   const stores = options.stores ?? {
-    vectors: new FakeQdrant(DOCS_COLLECTION) as unknown as V,
+    vectors: new FakeQdrant(KB.qdrant.byName) as unknown as V,
     graph: new FakeGraph() as unknown as G,
   }
   const config = loadConfig(kbConfigSchema, {
@@ -64,7 +72,7 @@ export async function startKb<
   const app = await createService({ name: 'kb', version: 'test', config })
   await app.register(kbApp, {
     config,
-    data: { postgres: { url: postgres.wrap(databaseUrl) } },
+    env: { DATABASE_URL: postgres.wrap(databaseUrl) },
     replace: stores,
   })
   await app.ready()

@@ -9,19 +9,12 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
-import {
-  mintQdrantToken,
-  neo4jGuardToken,
-  openGraph,
-  openQdrant,
-  provisionNeo4j,
-  provisionQdrant,
-} from '@flotilla/data'
+import { mintQdrantToken, neo4jGuardToken, openGraph, openQdrant } from '@flotilla/data'
 import { startNeo4j } from '@flotilla/testkit'
+import { provisionNeo4j, provisionQdrant } from '../../../packages/provision/src/index.js'
 import { startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
-import { DOCS_COLLECTION, GRAPH_DATABASE, GRAPH_LABEL } from '../src/resources.js'
 import { FakeGraph, FakeQdrant } from './fakes.js'
-import { startKb } from './harness.js'
+import { DOCS_COLLECTION, KB, startKb } from './harness.js'
 
 const env = process.env
 const qdrantSkip =
@@ -36,13 +29,12 @@ describe('live', () => {
   }, async () => {
     const admin = { url: env.QDRANT_URL ?? '', apiKey: env.QDRANT_API_KEY ?? '' }
     // The provisioner's default vectors (384, Cosine) match the MiniLM-shaped model.
-    await provisionQdrant(admin, [
-      { name: 'kb', resources: { qdrant: { collections: [DOCS_COLLECTION] } } },
-    ])
+    await provisionQdrant(admin, [{ name: 'kb', resources: { qdrant: KB.qdrant } }])
     const vectors = openQdrant({
       url: admin.url,
-      token: await mintQdrantToken(admin.apiKey, [DOCS_COLLECTION]),
-      collections: [DOCS_COLLECTION],
+      token: await mintQdrantToken(admin.apiKey, KB.qdrant.collections),
+      collections: KB.qdrant.collections,
+      byName: KB.qdrant.byName,
       required: false,
     })
     const kb = await startKb({
@@ -77,18 +69,14 @@ describe('live', () => {
     const admin = { url: server.url, user: server.user, password: server.password }
     const secret = randomBytes(24).toString('hex')
     const guard = await startNeo4jGuard({ boltUrl: server.url, ...admin, secret })
-    await provisionNeo4j(
-      admin,
-      [{ name: 'kb', resources: { neo4j: { label: GRAPH_LABEL, database: GRAPH_DATABASE } } }],
-      'community',
-    )
+    await provisionNeo4j(admin, [{ name: 'kb', resources: { neo4j: KB.neo4j } }], 'community')
     const graph = openGraph({
       url: guard.url,
       token: neo4jGuardToken(secret, 'kb'),
-      label: GRAPH_LABEL,
+      label: KB.neo4j.label,
       required: false,
     })
-    const kb = await startKb({ stores: { vectors: new FakeQdrant(DOCS_COLLECTION), graph } })
+    const kb = await startKb({ stores: { vectors: new FakeQdrant(KB.qdrant.byName), graph } })
     const tag = `live-${Date.now()}`
     const ids: number[] = []
     try {

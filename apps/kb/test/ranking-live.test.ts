@@ -13,13 +13,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { mintQdrantToken, openQdrant, provisionQdrant, qdrantAdminClient } from '@flotilla/data'
+import { mintQdrantToken, openQdrant } from '@flotilla/data'
 import { RANKING_DOCUMENTS, RANKING_QUERIES, rankingAccuracy } from '@flotilla/ml'
 import { realModelDir } from '@flotilla/ml-service/testing'
+import { provisionQdrant, qdrantAdminClient } from '../../../packages/provision/src/index.js'
 import { type Harness as EmbedderHarness, startEmbedder } from '../../embedder/test/harness.js'
-import { DOCS_COLLECTION } from '../src/resources.js'
 import { FakeGraph } from './fakes.js'
-import { eventually, type Harness, startKb } from './harness.js'
+import { DOCS_COLLECTION, eventually, type Harness, KB, startKb } from './harness.js'
 
 const env = process.env
 const modelDir = await realModelDir('embedding')
@@ -41,13 +41,12 @@ describe('kb ranks the right document first through Qdrant on the real MiniLM', 
     const admin = { url: env.QDRANT_URL ?? '', apiKey: env.QDRANT_API_KEY ?? '' }
     await qdrantAdminClient(admin).deleteCollection(DOCS_COLLECTION)
     // The provisioner's default vectors (384, Cosine) are all-MiniLM-L6-v2's.
-    await provisionQdrant(admin, [
-      { name: 'kb', resources: { qdrant: { collections: [DOCS_COLLECTION] } } },
-    ])
+    await provisionQdrant(admin, [{ name: 'kb', resources: { qdrant: KB.qdrant } }])
     const vectors = openQdrant({
       url: admin.url,
-      token: await mintQdrantToken(admin.apiKey, [DOCS_COLLECTION]),
-      collections: [DOCS_COLLECTION],
+      token: await mintQdrantToken(admin.apiKey, KB.qdrant.collections),
+      collections: KB.qdrant.collections,
+      byName: KB.qdrant.byName,
       required: false,
     })
     embedder = await startEmbedder({ MODEL_DIR: modelDir as string, INTRA_OP_THREADS: '2' })

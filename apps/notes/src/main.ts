@@ -5,5 +5,5 @@ import { notesConfigSchema } from './config.js'
 
 const config = loadConfigOrExit(notesConfigSchema)
 const app = await createService({ name: 'notes', version: manifest.version, config })
-await app.register(notesApp, config)
+await app.register(notesApp, { config })
 await startService(app, config)

@@ -29,19 +29,21 @@ export async function startNotes(env: Record<string, string> = {}): Promise<Harn
   const postgres = await startOutageProxy({ host: pgServer.host, port: pgServer.port })
   const redis = await startOutageProxy({ host: redisServer.host, port: redisServer.port })
   const keyPrefix = `notes_${randomBytes(4).toString('hex')}:`
-  const config = loadConfig(notesConfigSchema, {
+  const settings = {
     LOG_LEVEL: 'silent',
     READINESS_TIMEOUT_MS: '1000',
+    // What the provisioner's credential file holds.
     DATABASE_URL: postgres.wrap(databaseUrl),
     REDIS_URL: redis.wrap(redisServer.url),
     REDIS_KEY_PREFIX: keyPrefix,
     ...env,
-  })
+  }
+  const config = loadConfig(notesConfigSchema, settings)
   const app = await createService({ name: 'notes', version: 'test', config })
   let pool: pg.Pool | undefined
   await app.register(async (scope) => {
-    await notesApp(scope, config)
-    pool = scope.pg
+    await notesApp(scope, { config, env: settings })
+    pool = scope.data.client('postgres')
   })
   await app.ready()
   return {

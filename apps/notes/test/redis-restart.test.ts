@@ -10,7 +10,6 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { appAclRules } from '@flotilla/data'
 import { createService, loadConfig, type Service } from '@flotilla/service'
 import {
   createDatabase,
@@ -21,6 +20,7 @@ import {
   startPostgres,
 } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
+import { appAclRules } from '../../../packages/provision/src/index.js'
 import { notesApp } from '../src/app.js'
 import { notesConfigSchema } from '../src/config.js'
 
@@ -69,16 +69,17 @@ async function startStack(defaultLine: string): Promise<Stack> {
   await admin.call('ACL', 'SETUSER', name, ...rules)
   await admin.call('ACL', 'SAVE')
   await admin.select(DB)
-  const appConfig = loadConfig(notesConfigSchema, {
+  const env = {
     LOG_LEVEL: 'silent',
     READINESS_TIMEOUT_MS: '1000',
     DATABASE_URL: databaseUrl,
     REDIS_URL: `redis://${name}:${password}@${redis.host}:${redis.port}/${DB}`,
     REDIS_KEY_PREFIX: keyPrefix,
     RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
-  })
+  }
+  const appConfig = loadConfig(notesConfigSchema, env)
   const app = await createService({ name: 'notes', version: 'test', config: appConfig })
-  await app.register(notesApp, appConfig)
+  await app.register(notesApp, { config: appConfig, env })
   await app.ready()
   return {
     redis,

@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { provisionRepository } from '../../provision/src/index.js'
 import { appDataConfigFromEnv } from '../src/clients/config.js'
 import { openAppData } from '../src/clients/open.js'
-import { provisionRepository } from '../src/provision/provision.js'
 import { appEnvOf, makeRepo, startOwnServers } from '../test/fixtures.js'
 
 const ROUNDS = 10
@@ -47,10 +47,7 @@ const servers = await startOwnServers()
 try {
   const root = await makeRepo([{ name: 'bench', stores: { postgres: true, redis: true } }])
   await provisionRepository(root, servers.admin)
-  const data = await openAppData(
-    'bench',
-    appDataConfigFromEnv(await appEnvOf(servers.admin, 'bench')),
-  )
+  const data = await openAppData(appDataConfigFromEnv(await appEnvOf(servers.admin, 'bench')))
   const rawRedis = new Redis({
     host: servers.redis.host,
     port: servers.redis.port,

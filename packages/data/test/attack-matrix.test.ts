@@ -20,12 +20,12 @@ import {
   type LocalGuard as Neo4jGuard,
   startLocalGuard as startNeo4jGuard,
 } from '../../../services/neo4j-guard/src/local.js'
+import { provisionRepository } from '../../provision/src/index.js'
 import { appDataConfigFromEnv } from '../src/clients/config.js'
 import { type AppData, openAppData } from '../src/clients/open.js'
 import type { AppGraph } from '../src/neo4j/graph.js'
 import { labelOfApp } from '../src/neo4j/guard-api.js'
 import { neo4jGuardToken } from '../src/neo4j/token.js'
-import { provisionRepository } from '../src/provision/provision.js'
 import { appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
 import {
   graphAttempts,
@@ -216,8 +216,8 @@ describe('attack matrix: app A against app B on real servers', {
       assert.equal(envA[name], undefined, `community credentials hold no ${name}`)
     }
     assert.ok(!Object.values(envA).includes(bolt.password), 'the Neo4j password is nowhere')
-    dataA = await openAppData(A, appDataConfigFromEnv(envA))
-    dataB = await openAppData(B, appDataConfigFromEnv(envB))
+    dataA = await openAppData(appDataConfigFromEnv(envA))
+    dataB = await openAppData(appDataConfigFromEnv(envB))
 
     // B's data in every store.
     const pool = dataB.pg as pg.Pool

@@ -2,9 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '@flotilla/testkit'
-import type { AdminConfig } from '../src/provision/admin-config.js'
-import { appEnvPath } from '../src/provision/app-env.js'
-import { readEnvFile } from '../src/secrets/env-file.js'
+import { type AdminConfig, appEnvPath } from '../../provision/src/index.js'
+import { readEnvFile } from '../src/env-file.js'
 
 export interface FixtureApp {
   name: string

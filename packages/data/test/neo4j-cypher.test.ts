@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import neo4j, { type Integer } from 'neo4j-driver'
+import { constraintStatement } from '../../provision/src/index.js'
 import {
   type CypherQuery,
-  constraintStatement,
   DEFAULT_BATCH,
   escapeIdentifier,
   GraphInputError,

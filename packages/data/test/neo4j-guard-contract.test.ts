@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { appToken } from '@flotilla/stack'
+import {
+  AdminConfigError,
+  adminConfigFromEnv,
+  denyStatements,
+  grantStatements,
+  neo4jPrincipal,
+  provisionNeo4j,
+} from '../../provision/src/index.js'
 import { appDataConfigFromEnv } from '../src/clients/config.js'
 import {
   appOfNeo4jGuardToken,
-  denyStatements,
   GraphInputError,
   GUARD_ROUTES,
-  grantStatements,
   neo4jGuardToken,
-  neo4jPrincipal,
-  provisionNeo4j,
 } from '../src/neo4j/index.js'
-import { AdminConfigError, adminConfigFromEnv } from '../src/provision/admin-config.js'
 import { targetFor } from './qdrant-recorder.js'
 
 const SECRET = 'n'.repeat(40)

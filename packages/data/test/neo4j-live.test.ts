@@ -4,14 +4,13 @@ import { after, before, describe, test } from 'node:test'
 import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
 import { type LocalGuard, startLocalGuard } from '../../../services/neo4j-guard/src/local.js'
+import { neo4jPrincipal, provisionNeo4j } from '../../provision/src/index.js'
 import {
   type AppGraph,
   escapeIdentifier,
   type GraphRecord,
   neo4jGuardToken,
-  neo4jPrincipal,
   openGraph,
-  provisionNeo4j,
 } from '../src/neo4j/index.js'
 import { targetFor } from './qdrant-recorder.js'
 

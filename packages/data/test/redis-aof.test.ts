@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { type PersistentRedis, stackRedisFiles, startPersistentRedis } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
-import { provisionRepository } from '../src/provision/provision.js'
+import { provisionRepository } from '../../provision/src/index.js'
 import { appEnvOf, makeRepo } from './fixtures.js'
 
 const { config, defaultUserLine } = stackRedisFiles()

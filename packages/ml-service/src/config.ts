@@ -6,11 +6,11 @@ import type { InputLimits } from './input-limits.js'
 const optionalInteger = (minimum: number) => Type.Optional(Type.Integer({ minimum }))
 
 /**
- * The settings every ML app reads, for `serviceConfig({ PORT, ...mlServiceProperties(app) })`:
- * the model and its runtime, request limits, and the Redis cache (REDIS_URL and
- * REDIS_KEY_PREFIX as the provisioner writes them in the app's credentials file).
+ * The settings every ML app reads, for `serviceConfig({ PORT, ...mlServiceProperties() })`:
+ * the model and its runtime, request limits, and the cache's lifetime. The cache itself is
+ * the app's Redis, opened by appData from its credentials.
  */
-export function mlServiceProperties(app: string) {
+export function mlServiceProperties() {
   return {
     /** An ONNX export: model.onnx, tokenizer.json, config.json. */
     MODEL_DIR: Type.String({ minLength: 1 }),
@@ -42,9 +42,6 @@ export function mlServiceProperties(app: string) {
     MAX_TOKENS: optionalInteger(2),
     MAX_INPUTS: Type.Integer({ minimum: 1, default: 512 }),
     MAX_INPUT_CHARS: Type.Integer({ minimum: 1, default: 20_000 }),
-    REDIS_URL: Type.String({ minLength: 1 }),
-    /** Every key of this app starts with it; the Redis ACL allows only these. */
-    REDIS_KEY_PREFIX: Type.String({ pattern: '^[a-z][a-z0-9_]*:$', default: `${app}:` }),
     CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86_400 }),
   }
 }

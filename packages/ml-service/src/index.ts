@@ -9,6 +9,5 @@ export {
 export { mlErrorResponses } from './error-responses.js'
 export { checkInputs, type InputLimits } from './input-limits.js'
 export { toAppError } from './ml-errors.js'
-export { type RedisCacheOptions, redisCache } from './redis-cache.js'
 export { type ModelRows, RowCache } from './row-cache.js'
 export { openServedModel, type RuntimeModel, ServedModel } from './served-model.js'

@@ -1,3 +1,4 @@
+import '@flotilla/data/fastify'
 import type { RuntimeOptions } from '@flotilla/ml'
 import type { FastifyInstance } from 'fastify'
 import {
@@ -44,8 +45,8 @@ export class ServedModel<M extends RuntimeModel> {
 }
 
 /**
- * Opens the configured model for `app` (which must have `redis`), closes it with the app,
- * and adds it to /readyz as required.
+ * Opens the configured model for `app` (whose appData must have opened Redis, the cache),
+ * closes it with the app, and adds it to /readyz as required.
  */
 export async function openServedModel<M extends RuntimeModel>(
   app: FastifyInstance,
@@ -66,6 +67,11 @@ export async function openServedModel<M extends RuntimeModel>(
       if (!isOpen) throw new Error(`model ${name} is closed`)
     },
   })
-  const cache = new RowCache(app.redis, cachedModelName(config), config.CACHE_TTL_SECONDS, app.log)
+  const cache = new RowCache(
+    app.data.client('redis'),
+    cachedModelName(config),
+    config.CACHE_TTL_SECONDS,
+    app.log,
+  )
   return new ServedModel(model, name, cache, inputLimits(config))
 }

@@ -52,10 +52,16 @@ export interface MlHarness {
 /** Any schema made by serviceConfig, so its configs carry the service's own settings. */
 type ServiceSchema = TObject<typeof baseConfigProperties>
 
+/** An ML app's plugin: its config, and the credentials appData reads (the test's, here). */
+export type MlAppPlugin<S extends ServiceSchema> = (
+  app: FastifyInstance,
+  options: { config: Static<S>; env?: Record<string, string | undefined> },
+) => Promise<void>
+
 export interface MlAppUnderTest<S extends ServiceSchema> {
   name: string
   schema: S
-  plugin: (app: FastifyInstance, config: Static<S>) => Promise<void>
+  plugin: MlAppPlugin<S>
   model: ModelName
   env: Record<string, string>
 }
@@ -71,17 +77,19 @@ export async function startMlApp<S extends ServiceSchema>({
   const [modelDir, redisServer] = await Promise.all([ensureModel(model, MODELS_ROOT), startRedis()])
   const redis = await startOutageProxy({ host: redisServer.host, port: redisServer.port })
   const keyPrefix = `${name}_${randomBytes(4).toString('hex')}:`
-  const config = loadConfig(schema, {
+  const settings = {
     LOG_LEVEL: 'silent',
     READINESS_TIMEOUT_MS: '1000',
     MODEL_DIR: modelDir,
     INTRA_OP_THREADS: '1',
+    // What the provisioner's credential file holds.
     REDIS_URL: redis.wrap(redisServer.url),
     REDIS_KEY_PREFIX: keyPrefix,
     ...env,
-  })
+  }
+  const config = loadConfig(schema, settings)
   const app = await createService({ name, version: 'test', config })
-  await app.register((scope) => plugin(scope, config))
+  await app.register((scope) => plugin(scope, { config, env: settings }))
   await app.ready()
   return {
     app,

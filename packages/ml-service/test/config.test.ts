@@ -9,11 +9,10 @@ import {
   runtimeOptions,
 } from '../src/config.js'
 
-const schema = serviceConfig(mlServiceProperties('classifier'))
+const schema = serviceConfig(mlServiceProperties())
 
-test('defaults: the app key prefix, the model named after its directory', () => {
-  const config = loadConfig(schema, { MODEL_DIR: '/opt/models/tiny', REDIS_URL: 'redis://r/3' })
-  assert.equal(config.REDIS_KEY_PREFIX, 'classifier:')
+test('defaults: the model named after its directory', () => {
+  const config = loadConfig(schema, { MODEL_DIR: '/opt/models/tiny' })
   assert.equal(modelName(config), 'tiny')
   assert.deepEqual(inputLimits(config), { maxInputs: 512, maxInputChars: 20_000 })
   assert.equal(runtimeOptions(config).modelDir, '/opt/models/tiny')
@@ -23,7 +22,7 @@ test('defaults: the app key prefix, the model named after its directory', () => 
 })
 
 test('an int8 model runs model.int8.onnx and caches its rows apart from fp32 ones', () => {
-  const env = { MODEL_DIR: '/opt/models/tiny', REDIS_URL: 'redis://r/3' }
+  const env = { MODEL_DIR: '/opt/models/tiny' }
   const int8 = loadConfig(schema, { ...env, MODEL_PRECISION: 'int8' })
   assert.equal(runtimeOptions(int8).precision, 'int8')
   assert.equal(modelName(int8), 'tiny')
@@ -36,7 +35,6 @@ test('the runtime options carry every runtime setting', () => {
     MODEL_DIR: '/m',
     MODEL_NAME: 'served',
     MODEL_PRECISION: 'int8',
-    REDIS_URL: 'redis://r/3',
     POOL_SIZE: '2',
     INTRA_OP_THREADS: '3',
     MAX_TOKENS: '64',
@@ -59,9 +57,13 @@ test('the runtime options carry every runtime setting', () => {
   })
 })
 
-test('a key prefix the Redis ACL cannot match is refused, naming the variable', () => {
-  assert.throws(
-    () => loadConfig(schema, { MODEL_DIR: '/m', REDIS_URL: 'redis://r', REDIS_KEY_PREFIX: 'X' }),
-    /REDIS_KEY_PREFIX/,
+test('no store name has a default here: Redis and its key prefix come from appData alone', () => {
+  const config = loadConfig(schema, { MODEL_DIR: '/m', REDIS_KEY_PREFIX: 'classifier:' })
+  const keys = Object.keys(config)
+  assert.deepEqual(
+    keys.filter((key) => key.startsWith('REDIS_')),
+    [],
+    'the ML config reads no Redis setting',
   )
+  assert.ok(keys.includes('CACHE_TTL_SECONDS'))
 })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
-import { provisionRepository } from '@flotilla/data'
+import { provisionRepository } from '@flotilla/provision'
 import { type App, loadRegistry } from '@flotilla/stack'
 import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
@@ -61,7 +61,8 @@ describe('backup → wipe → restore on real PostgreSQL, Redis and Chroma', {
     const vectors = await exportChroma({
       url: access.env.CHROMA_URL as string,
       token: access.env.CHROMA_TOKEN as string,
-      tenant: APP,
+      tenant: access.env.CHROMA_TENANT as string,
+      database: access.env.CHROMA_DATABASE as string,
     })
     return sha({ rows, values, vectors })
   }

@@ -78,6 +78,7 @@ export {
   CHROMA_DATABASE,
   type ChromaResources,
   type Neo4jResources,
+  neo4jLabelOf,
   type PostgresResources,
   QDRANT_SEPARATOR,
   type QdrantResources,

@@ -19,6 +19,8 @@ export interface RedisResources {
 export interface QdrantResources {
   /** Full collection names, `app__name`, in manifest order. */
   collections: string[]
+  /** Each collection as the app's code names it (its manifest name) → its full name. */
+  byName: Record<string, string>
 }
 
 export interface ChromaResources {
@@ -44,8 +46,17 @@ export interface AppResources {
   neo4j?: Neo4jResources
 }
 
+/** The one database each app has in its tenant; chroma-guard confines app tokens to it. */
 export const CHROMA_DATABASE = 'main'
 export const QDRANT_SEPARATOR = '__'
+
+/**
+ * The label every node of the app carries. The neo4j-guard maps a token's app to it with this
+ * same rule: the guard has no credential file to read it from.
+ */
+export function neo4jLabelOf(app: string): string {
+  return `App_${app}`
+}
 
 /** The one place that turns an app into store resource names. */
 export function resourcesFor(app: App): AppResources {
@@ -62,7 +73,10 @@ export function resourcesFor(app: App): AppResources {
     }
   }
   if (stores.qdrant) {
-    resources.qdrant = { collections: stores.qdrant.map((c) => `${name}${QDRANT_SEPARATOR}${c}`) }
+    const byName = Object.fromEntries(
+      stores.qdrant.map((c) => [c, `${name}${QDRANT_SEPARATOR}${c}`] as const),
+    )
+    resources.qdrant = { collections: Object.values(byName), byName }
   }
   if (stores.chroma) {
     resources.chroma = { tenant: name, database: CHROMA_DATABASE, collections: [...stores.chroma] }
@@ -70,7 +84,7 @@ export function resourcesFor(app: App): AppResources {
   if (stores.neo4j) {
     // `app-` keeps the database name >= 3 chars and off Neo4j's reserved `system*` names;
     // "_" → "-" is reversible because app names contain no "-".
-    resources.neo4j = { database: `app-${name.replaceAll('_', '-')}`, label: `App_${name}` }
+    resources.neo4j = { database: `app-${name.replaceAll('_', '-')}`, label: neo4jLabelOf(name) }
   }
   return resources
 }

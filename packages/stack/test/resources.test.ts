@@ -23,7 +23,10 @@ test('resourcesFor derives every store name from the app name', async (t) => {
       channelPattern: '&notes:*',
       db: 3,
     },
-    qdrant: { collections: ['notes__docs', 'notes__chunks'] },
+    qdrant: {
+      collections: ['notes__docs', 'notes__chunks'],
+      byName: { docs: 'notes__docs', chunks: 'notes__chunks' },
+    },
     chroma: { tenant: 'notes', database: 'main', collections: ['memories'] },
     neo4j: { database: 'app-notes', label: 'App_notes' },
   })

@@ -1,7 +1,5 @@
+import { CHROMA_DATABASE } from '@flotilla/stack'
 import type { Identity } from './token.js'
-
-/** The one database each app has in its tenant (DESIGN §3). */
-export const APP_DATABASE = 'main'
 
 export type Decision =
   | { action: 'forward' }
@@ -102,8 +100,8 @@ export function decideAccess(method: string, rawUrl: string, identity: Identity)
   if (databases === undefined) {
     return method === 'GET' ? { action: 'forward' } : refuse('the tenant is read-only')
   }
-  if (databases !== 'databases' || database !== APP_DATABASE) {
-    return refuse(`app ${identity.app} may use only database ${APP_DATABASE}`)
+  if (databases !== 'databases' || database !== CHROMA_DATABASE) {
+    return refuse(`app ${identity.app} may use only database ${CHROMA_DATABASE}`)
   }
   if (rest.length === 0) {
     return method === 'GET' ? { action: 'forward' } : refuse('the database is read-only')

@@ -1,7 +1,8 @@
 import replyFrom from '@fastify/reply-from'
 import { AppError, createService, type Service } from '@flotilla/service'
+import { CHROMA_DATABASE } from '@flotilla/stack'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { APP_DATABASE, decideAccess } from './access.js'
+import { decideAccess } from './access.js'
 import type { GuardConfig } from './config.js'
 import { CollectionOwnership } from './ownership.js'
 import { type Identity, identify, tokenFromHeaders } from './token.js'
@@ -85,7 +86,7 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
         case 'refuse':
           throw forbidden(decision.message)
         case 'identity':
-          return { user_id: decision.app, tenant: decision.app, databases: [APP_DATABASE] }
+          return { user_id: decision.app, tenant: decision.app, databases: [CHROMA_DATABASE] }
         case 'forward-if-owned': {
           const { app: appName, collectionId } = decision
           const owned = await ownership.isOwnedBy(appName, collectionId).catch((error: unknown) => {

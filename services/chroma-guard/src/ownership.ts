@@ -1,4 +1,4 @@
-import { APP_DATABASE } from './access.js'
+import { CHROMA_DATABASE } from '@flotilla/stack'
 
 /**
  * Answers "is collection {id} in this app's tenant?" by asking Chroma, because Chroma itself
@@ -18,7 +18,7 @@ export class CollectionOwnership {
   async isOwnedBy(app: string, collectionId: string): Promise<boolean> {
     const key = `${app}/${collectionId}`
     if (this.#owned.has(key)) return true
-    const url = `${this.upstreamUrl}/api/v2/tenants/${app}/databases/${APP_DATABASE}/collections/by-id/${collectionId}`
+    const url = `${this.upstreamUrl}/api/v2/tenants/${app}/databases/${CHROMA_DATABASE}/collections/by-id/${collectionId}`
     const response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) })
     if (response.status === 404) return false
     if (!response.ok) throw new Error(`Chroma answered ${response.status} for ${url}`)
@@ -31,7 +31,7 @@ export class CollectionOwnership {
     const owned =
       collection.id === collectionId &&
       collection.tenant === app &&
-      collection.database === APP_DATABASE
+      collection.database === CHROMA_DATABASE
     if (owned) this.#remember(key)
     return owned
   }

@@ -10,8 +10,8 @@ import {
   labelOfApp,
   neo4jGuardToken,
   openGraph,
-  provisionNeo4j,
 } from '@flotilla/data'
+import { provisionNeo4j } from '@flotilla/provision'
 import { loadConfig, type Service } from '@flotilla/service'
 import { startNeo4j } from '@flotilla/testkit'
 import neo4j, { type Driver } from 'neo4j-driver'

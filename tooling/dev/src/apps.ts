@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseEnv } from 'node:util'
-import { appEnvPath } from '@flotilla/data'
+import { appEnvPath } from '@flotilla/provision'
 import { type App, appVariable, TIER_LIMITS } from '@flotilla/stack'
 import { startWatchdog } from '@flotilla/testkit'
 

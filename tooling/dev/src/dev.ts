@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { adminConfigFromEnv, provisionRepository } from '@flotilla/data'
+import { adminConfigFromEnv, provisionRepository } from '@flotilla/provision'
 import { type App, appVariable, loadRegistry, type StoreName } from '@flotilla/stack'
 import { findFreePort } from '@flotilla/testkit'
 import { type AppProcess, modelDirOf, startApp, waitForApp } from './apps.js'

@@ -5,10 +5,9 @@ import type { IndexTarget } from '../schemas/document.js'
 import type { EmbedderClient } from './embedder-client.js'
 import { docNodeId, LINKS_TO, TAGGED, tagNodeId } from './graph-ids.js'
 import type { IndexJob, IndexQueue } from './queue.js'
-import type { DocumentGraph, VectorStore } from './stores.js'
+import { DOCS, type DocumentGraph, type VectorStore } from './stores.js'
 
 export interface IndexerOptions {
-  collection: string
   batchSize: number
   /** How long a write waits for its own indexing before answering; the rest is queued. */
   inlineWaitMs: number
@@ -123,7 +122,7 @@ export class Indexer {
 
   async #runVectorJobs(jobs: IndexJob[]): Promise<PassResult> {
     const vectors = this.vectors as VectorStore
-    const { collection } = this.options
+    const collection = vectors.collection(DOCS)
     try {
       const ids = jobs.map((job) => job.documentId)
       const { rows } = await query<{ id: number; title: string; body: string }>(

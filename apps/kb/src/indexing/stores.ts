@@ -1,10 +1,13 @@
-import type { AppData } from '@flotilla/data'
+import type { AppGraph, ScopedQdrant } from '@flotilla/data'
 
-type ScopedQdrant = NonNullable<AppData['qdrant']>
-type AppGraph = NonNullable<AppData['graph']>
+/** kb's Qdrant collection as its manifest declares it; the credentials name its full name. */
+export const DOCS = 'docs'
 
 /** The part of @flotilla/data's scoped Qdrant client kb uses. */
-export type VectorStore = Pick<ScopedQdrant, 'upsert' | 'delete' | 'search' | 'readiness'>
+export type VectorStore = Pick<
+  ScopedQdrant,
+  'collection' | 'upsert' | 'delete' | 'search' | 'readiness'
+>
 
 /** The part of @flotilla/data's AppGraph kb uses. */
 export type DocumentGraph = Pick<

@@ -339,7 +339,6 @@ export class HistoryStore {
     let data: AppData | undefined
     try {
       data = await openAppData(
-        'status',
         {
           // A server that stops answering must not hold rounds forever.
           postgres: { url: databaseUrl, pool: { max: 4, query_timeout: 10_000 } },

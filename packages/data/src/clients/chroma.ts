@@ -3,8 +3,13 @@ import { ChromaClient, type Collection } from 'chromadb'
 export interface ChromaClientConfig {
   /** The chroma-guard (CHROMA_URL), never Chroma itself. */
   url: string
-  /** The app's guard token (CHROMA_TOKEN). */
+  /** The app's guard token (CHROMA_TOKEN), minted for its tenant. */
   token: string
+  /** The app's tenant and database (CHROMA_TENANT, CHROMA_DATABASE). */
+  tenant: string
+  database: string
+  /** The collections the app declares (CHROMA_COLLECTIONS); the tenant already scopes them. */
+  collections: readonly string[]
 }
 
 type CreateArgs = Parameters<ChromaClient['createCollection']>[0]
@@ -18,23 +23,25 @@ type GetArgs = Parameters<ChromaClient['getCollection']>[0]
 export class ScopedChroma {
   readonly tenant: string
   readonly database: string
+  readonly collections: readonly string[]
   readonly #client: ChromaClient
 
-  constructor(app: string, database: string, config: ChromaClientConfig) {
-    const tokenApp = config.token.slice(0, config.token.indexOf('.'))
-    if (tokenApp !== app) {
-      throw new Error(`CHROMA_TOKEN belongs to "${tokenApp || '?'}", not to app "${app}"`)
+  constructor({ url: guard, token, tenant, database, collections }: ChromaClientConfig) {
+    const tokenTenant = token.slice(0, token.indexOf('.'))
+    if (tokenTenant !== tenant) {
+      throw new Error(`CHROMA_TOKEN opens tenant "${tokenTenant || '?'}", not "${tenant}"`)
     }
-    const url = new URL(config.url)
-    this.tenant = app
+    const url = new URL(guard)
+    this.tenant = tenant
     this.database = database
+    this.collections = collections
     this.#client = new ChromaClient({
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
       ssl: url.protocol === 'https:',
-      tenant: app,
+      tenant,
       database,
-      headers: { 'x-chroma-token': config.token },
+      headers: { 'x-chroma-token': token },
     })
   }
 

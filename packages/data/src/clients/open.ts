@@ -1,5 +1,4 @@
 import type { DependencyCheck } from '@flotilla/service'
-import { CHROMA_DATABASE, validateAppName } from '@flotilla/stack'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import { type AppGraph, openGraph } from '../neo4j/index.js'
@@ -10,12 +9,23 @@ import { openPostgres } from './postgres.js'
 import { createRedis } from './redis.js'
 import { DEFAULT_RETRY } from './retry.js'
 
+/** The scoped client of each store. */
+export interface AppClients {
+  postgres: pg.Pool
+  redis: Redis
+  chroma: ScopedChroma
+  qdrant: ScopedQdrant
+  neo4j: AppGraph
+}
+
 export interface AppData {
   pg?: pg.Pool
   redis?: Redis
   chroma?: ScopedChroma
   qdrant?: ScopedQdrant
   graph?: AppGraph
+  /** The store's client; throws when it was not opened (no credentials for it). */
+  client<S extends keyof AppClients>(store: S): AppClients[S]
   /** One check per opened store, for `app.readiness.add`. */
   readiness: DependencyCheck[]
   /** Closes every client; safe to call twice. */
@@ -28,21 +38,33 @@ export interface OpenOptions {
 }
 
 /**
- * Opens the app's own stores from its credentials. PostgreSQL must answer (with bounded
- * retries) or this throws DataUnavailableError; Redis connects in the background, since
- * ioredis reconnects by itself and a cache may start without it.
+ * Opens the app's own stores from its credentials, which name everything (database, key
+ * prefix, tenant, collections, label). PostgreSQL must answer (with bounded retries) or
+ * this throws DataUnavailableError; Redis connects in the background, since ioredis
+ * reconnects by itself and a cache may start without it.
  */
 export async function openAppData(
-  appName: string,
   config: AppDataConfig,
   options: OpenOptions = {},
 ): Promise<AppData> {
-  const nameProblems = validateAppName(appName)
-  if (nameProblems.length > 0)
-    throw new Error(`invalid app name "${appName}": ${nameProblems.join('; ')}`)
   const onError = options.onError ?? (() => {})
   const retry = config.retry ?? DEFAULT_RETRY
-  const data: AppData = { readiness: [], close: async () => {} }
+  const data: AppData = {
+    client(store) {
+      const opened = {
+        postgres: data.pg,
+        redis: data.redis,
+        chroma: data.chroma,
+        qdrant: data.qdrant,
+        neo4j: data.graph,
+      }
+      const client = opened[store]
+      if (!client) throw new Error(`${store} is not open: the app's credentials do not name it`)
+      return client as AppClients[typeof store]
+    },
+    readiness: [],
+    close: async () => {},
+  }
   const closers: Array<() => Promise<void>> = []
   let closed = false
   data.close = async () => {
@@ -65,7 +87,7 @@ export async function openAppData(
       })
     }
     if (config.chroma) {
-      const chroma = new ScopedChroma(appName, CHROMA_DATABASE, config.chroma)
+      const chroma = new ScopedChroma(config.chroma)
       data.chroma = chroma
       data.readiness.push({
         name: 'chroma',
@@ -88,7 +110,11 @@ export async function openAppData(
       const pool = await openPostgres(config.postgres, (error) => onError('postgres', error), retry)
       closers.push(() => pool.end())
       data.pg = pool
-      data.readiness.push({ name: 'postgres', required: true, check: () => pool.query('SELECT 1') })
+      data.readiness.push({
+        name: 'postgres',
+        required: config.postgres.required ?? true,
+        check: () => pool.query('SELECT 1'),
+      })
     }
   } catch (error) {
     await data.close()

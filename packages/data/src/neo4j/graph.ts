@@ -1,6 +1,5 @@
 import type { DependencyCheck } from '@flotilla/service'
 import neo4j, { type Driver } from 'neo4j-driver'
-import type { Neo4jMode } from '../provision/admin-config.js'
 import { type CypherQuery, graphQueries, type NeighbourOptions } from './cypher.js'
 import { type GuardGraphConfig, guardOperations } from './guard-client.js'
 import { type Properties, validateLabel } from './identifiers.js'
@@ -13,6 +12,9 @@ import {
   importGraph,
 } from './snapshot.js'
 
+/** Community: one database, a label per app behind neo4j-guard. Enterprise: a database per app. */
+export type Neo4jMode = 'community' | 'enterprise'
+
 /** Bolt with the server's credentials: the guard (admin, community) or an enterprise app. */
 export interface BoltGraphConfig {
   url: string
@@ -20,9 +22,9 @@ export interface BoltGraphConfig {
   password: string
   /** Community (default): one database, the label is the fence. Enterprise: the database is. */
   mode?: Neo4jMode
-  /** The app's label, resourcesFor(app).neo4j.label; every node carries it in both modes. */
+  /** The app's label (NEO4J_LABEL); every node carries it in both modes. */
   label: string
-  /** The app's database, resourcesFor(app).neo4j.database; required in enterprise mode. */
+  /** The app's database (NEO4J_DATABASE); required in enterprise mode. */
   database?: string
   /** Whether /readyz fails without Neo4j. Default true. */
   required?: boolean

@@ -1,4 +1,4 @@
-import { type App, resourcesFor } from '@flotilla/stack'
+import { neo4jLabelOf } from '@flotilla/stack'
 import { type Static, type TSchema, Type } from 'typebox'
 import { MAX_BATCH, MAX_DEPTH, MAX_NEIGHBOURS } from './cypher.js'
 import {
@@ -16,8 +16,7 @@ import {
 
 /** The label of a token's app, by resourcesFor's rule: the guard never takes one from a request. */
 export function labelOfApp(app: string): string {
-  const declaresNeo4j = { name: app, stores: { neo4j: true }, redisDb: null } as App
-  return validateLabel(resourcesFor(declaresNeo4j).neo4j?.label)
+  return validateLabel(neo4jLabelOf(app))
 }
 
 const NodeId = Type.String({ minLength: 1, maxLength: 512 })

@@ -9,7 +9,7 @@ export interface GuardGraphConfig {
   url: string
   /** The app's guard token (NEO4J_TOKEN); the guard derives the label from it. */
   token: string
-  /** The app's label, resourcesFor(app).neo4j.label; checked against the guard's on ready(). */
+  /** The app's label (NEO4J_LABEL); checked against the guard's on ready(). */
   label: string
   /** Whether /readyz fails without Neo4j. Default true. */
   required?: boolean

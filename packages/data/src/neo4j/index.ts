@@ -16,6 +16,7 @@ export {
   type BoltOptions,
   boltOperations,
   type GraphConfig,
+  type Neo4jMode,
   openGraph,
 } from './graph.js'
 export {
@@ -41,22 +42,6 @@ export {
   validateRelationshipType,
 } from './identifiers.js'
 export type { GraphOperations } from './operations.js'
-export {
-  constraintName,
-  constraintStatement,
-  createDatabaseStatement,
-  createRoleStatement,
-  createUserStatement,
-  denyStatements,
-  grantRoleStatement,
-  grantStatements,
-  type Neo4jAdmin,
-  type Neo4jProvisionOptions,
-  type Neo4jUserSecret,
-  neo4jPrincipal,
-  provisionNeo4j,
-  setPasswordStatement,
-} from './provision.js'
 export type { GraphLink, GraphNode, GraphRecord, LinkCursor } from './records.js'
 export type {
   BatchOptions,

@@ -1,14 +1,16 @@
 import type { DependencyCheck } from '@flotilla/service'
 import { QdrantClient } from '@qdrant/js-client-rest'
-import { readEnvFile } from '../secrets/env-file.js'
+import { readEnvFile } from '../env-file.js'
 import { collectionsInQdrantToken } from './token.js'
 
 export interface QdrantClientConfig {
   url: string
   /** The app's JWT (QDRANT_API_KEY), never the server's API key. */
   token: string
-  /** The app's collections (resourcesFor(app).qdrant.collections). */
+  /** The collections the app's token grants (QDRANT_API_KEY's claims). */
   collections: readonly string[]
+  /** Each collection as the app's code names it → its full name (QDRANT_COLLECTIONS). */
+  byName?: Readonly<Record<string, string>>
   /** Whether /readyz fails without Qdrant. Default true. */
   required?: boolean
   /**
@@ -68,6 +70,8 @@ type CollectionMethod = (typeof COLLECTION_METHODS)[number]
  */
 export type ScopedQdrant = Pick<QdrantClient, CollectionMethod> & {
   readonly collections: readonly string[]
+  /** The full name of the app's collection `name` (as its manifest declares it). */
+  collection(name: string): string
   /**
    * Resolves when the app's own token reads each of its collections and finds it there
    * (`GET /collections/<name>/exists`: collection read access). Not Qdrant's `/readyz`,
@@ -178,6 +182,20 @@ export function openQdrant(config: QdrantClientConfig): ScopedQdrant {
   const allowed = [...config.collections]
   if (allowed.length === 0) throw new Error('qdrant: no collections configured for this app')
   grantsAll(config.token, allowed, 'the token')
+  const byName = config.byName ?? {}
+  const ungranted = Object.values(byName).filter((full) => !allowed.includes(full))
+  if (ungranted.length > 0) {
+    throw new Error(`qdrant: the token does not grant ${ungranted.join(', ')} (QDRANT_COLLECTIONS)`)
+  }
+  const collection = (name: string) => {
+    const full = byName[name]
+    if (full === undefined) {
+      throw new Error(
+        `qdrant: no collection "${name}" in QDRANT_COLLECTIONS (run scripts/provision)`,
+      )
+    }
+    return full
+  }
   const { withToken } = tokenHolder(config, allowed)
 
   const check = (collection: unknown) => {
@@ -222,6 +240,7 @@ export function openQdrant(config: QdrantClientConfig): ScopedQdrant {
   }
   return Object.assign(scoped as Pick<QdrantClient, CollectionMethod>, {
     collections: allowed,
+    collection,
     ready,
     readiness: { name: 'qdrant', required: config.required ?? true, check: ready },
   })

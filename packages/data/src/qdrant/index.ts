@@ -5,16 +5,6 @@ export {
   type ScopedQdrant,
 } from './client.js'
 export {
-  DEFAULT_QDRANT_VECTORS,
-  DEFAULT_TENANT_FIELD,
-  provisionQdrant,
-  type QdrantAdmin,
-  type QdrantDistance,
-  type QdrantProvisionOptions,
-  type QdrantVectorParams,
-  qdrantAdminClient,
-} from './provision.js'
-export {
   collectionsInQdrantToken,
   DEFAULT_QDRANT_TOKEN_POLICY,
   isQdrantTokenCurrent,

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type GraphConfig, openGraph } from '@flotilla/data'
-import { type App, resourcesFor } from '@flotilla/stack'
+import { appDataConfigFromEnv, type GraphConfig, openGraph } from '@flotilla/data'
+import type { App } from '@flotilla/stack'
 import { type ChromaAccess, countChroma, dumpChroma, restoreChroma } from './chroma.js'
 import { type BackupManifest, checksumFiles, verifyBackup, writeManifest } from './manifest.js'
 import {
@@ -40,12 +40,26 @@ const need = (env: AppStoreAccess['env'], name: string, store: string) => {
   return value
 }
 
-function chromaAccess({ app, env }: AppStoreAccess): ChromaAccess {
+// The registry says which stores the app has; every name comes from its credentials, as the
+// provisioner wrote them, exactly as the app itself reads them.
+
+function chromaAccess({ env }: AppStoreAccess): ChromaAccess {
   return {
     url: need(env, 'CHROMA_URL', 'chroma'),
     token: need(env, 'CHROMA_TOKEN', 'chroma'),
-    tenant: resourcesFor(app).chroma?.tenant ?? app.name,
+    tenant: need(env, 'CHROMA_TENANT', 'chroma'),
+    database: need(env, 'CHROMA_DATABASE', 'chroma'),
   }
+}
+
+const keyPrefix = (env: AppStoreAccess['env']) => need(env, 'REDIS_KEY_PREFIX', 'redis')
+
+/** The app's Qdrant collections, full names, from QDRANT_COLLECTIONS. */
+function qdrantCollections(env: AppStoreAccess['env']): string[] {
+  const qdrantEnv = Object.fromEntries(
+    Object.entries(env).filter(([name]) => name.startsWith('QDRANT_')),
+  )
+  return Object.values(appDataConfigFromEnv(qdrantEnv).qdrant?.byName ?? {})
 }
 
 function qdrantAccess({ env }: AppStoreAccess, apiKey?: string): QdrantAccess {
@@ -72,20 +86,18 @@ async function withGraph<T>(
 /** What the stores hold now, in the manifest's terms. */
 export async function countApp(access: AppStoreAccess): Promise<BackupManifest['counts']> {
   const { app, env } = access
-  const resources = resourcesFor(app)
+  const { stores } = app
   const counts: BackupManifest['counts'] = {}
-  if (resources.postgres) counts.postgres = await countRows(need(env, 'DATABASE_URL', 'postgres'))
-  if (resources.redis) {
-    counts.redis = await countKeys(need(env, 'REDIS_URL', 'redis'), resources.redis.keyPrefix)
-  }
-  if (resources.chroma) counts.chroma = await countChroma(chromaAccess(access))
-  if (resources.qdrant && env.QDRANT_URL) {
+  if (stores.postgres) counts.postgres = await countRows(need(env, 'DATABASE_URL', 'postgres'))
+  if (stores.redis) counts.redis = await countKeys(need(env, 'REDIS_URL', 'redis'), keyPrefix(env))
+  if (stores.chroma) counts.chroma = await countChroma(chromaAccess(access))
+  if (stores.qdrant && env.QDRANT_URL) {
     counts.qdrant = {}
-    for (const collection of resources.qdrant.collections) {
+    for (const collection of qdrantCollections(env)) {
       counts.qdrant[collection] = await countPoints(qdrantAccess(access), collection)
     }
   }
-  if (resources.neo4j && env.NEO4J_URL) counts.neo4j = await withGraph(access, countNeo4j)
+  if (stores.neo4j && env.NEO4J_URL) counts.neo4j = await withGraph(access, countNeo4j)
   return counts
 }
 
@@ -100,39 +112,37 @@ export async function backupApp(
   now = new Date(),
 ): Promise<{ dir: string; manifest: BackupManifest }> {
   const { app, env } = access
-  const resources = resourcesFor(app)
+  const { stores } = app
   const dir = join(backupsRoot, app.name, backupStamp(now))
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const files: string[] = []
   try {
-    if (resources.postgres) {
-      await dumpPostgres(
-        access.pgTools,
-        need(env, 'DATABASE_URL', 'postgres'),
-        join(dir, 'postgres.dump'),
-      )
+    if (stores.postgres) {
+      const url = need(env, 'DATABASE_URL', 'postgres')
+      await dumpPostgres(access.pgTools, url, join(dir, 'postgres.dump'))
       files.push('postgres.dump')
-      log(`    postgres: database ${resources.postgres.database} → postgres.dump`)
+      log(`    postgres: database ${new URL(url).pathname.slice(1)} → postgres.dump`)
     }
-    if (resources.redis) {
+    if (stores.redis) {
+      const prefix = keyPrefix(env)
       const keys = await dumpRedis(
         need(env, 'REDIS_URL', 'redis'),
-        resources.redis.keyPrefix,
+        prefix,
         join(dir, 'redis.jsonl'),
       )
       files.push('redis.jsonl')
-      log(`    redis: ${keys} key(s) under ${resources.redis.keyPrefix} → redis.jsonl`)
+      log(`    redis: ${keys} key(s) under ${prefix} → redis.jsonl`)
     }
-    if (resources.chroma) {
+    if (stores.chroma) {
       const vectors = await dumpChroma(chromaAccess(access), join(dir, 'chroma.json'))
       files.push('chroma.json')
       log(`    chroma: ${JSON.stringify(vectors)} → chroma.json`)
     }
-    if (resources.qdrant) {
+    if (stores.qdrant) {
       if (!env.QDRANT_URL) {
         log('    qdrant: skipped (no QDRANT_URL in the credentials)')
       } else {
-        for (const collection of resources.qdrant.collections) {
+        for (const collection of qdrantCollections(env)) {
           await snapshotCollection(
             qdrantAccess(access),
             collection,
@@ -143,7 +153,7 @@ export async function backupApp(
         }
       }
     }
-    if (resources.neo4j) {
+    if (stores.neo4j) {
       if (!env.NEO4J_URL) {
         log('    neo4j: skipped (no NEO4J_URL in the credentials)')
       } else {
@@ -179,7 +189,6 @@ export async function restoreApp(
   const { app, env } = access
   const manifest = await verifyBackup(dir, app.name)
   log(`    verified ${Object.keys(manifest.files).length} file(s) against manifest.json`)
-  const resources = resourcesFor(app)
   if (manifest.files['redis.jsonl'] !== undefined && !access.redisRestoreUrl) {
     throw new Error('redis: restoring needs REDIS_ADMIN_URL (RESTORE is refused to app users)')
   }
@@ -196,10 +205,10 @@ export async function restoreApp(
     )
     log('    postgres: restored')
   }
-  if ('redis.jsonl' in manifest.files && resources.redis && access.redisRestoreUrl) {
+  if ('redis.jsonl' in manifest.files && app.stores.redis && access.redisRestoreUrl) {
     const keys = await restoreRedis(
       access.redisRestoreUrl,
-      resources.redis.keyPrefix,
+      keyPrefix(env),
       join(dir, 'redis.jsonl'),
     )
     log(`    redis: ${keys} key(s) restored`)
@@ -208,7 +217,7 @@ export async function restoreApp(
     await restoreChroma(chromaAccess(access), join(dir, 'chroma.json'))
     log('    chroma: restored')
   }
-  for (const collection of resources.qdrant?.collections ?? []) {
+  for (const collection of app.stores.qdrant ? qdrantCollections(env) : []) {
     if (!(qdrantFile(collection) in manifest.files)) continue
     await restoreCollection(
       qdrantAccess(access, access.qdrantApiKey),

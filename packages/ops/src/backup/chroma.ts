@@ -1,11 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { CHROMA_DATABASE } from '@flotilla/stack'
 
 /** The guard (CHROMA_URL) and the app's token: the app's own tenant is all it opens. */
 export interface ChromaAccess {
   url: string
   token: string
+  /** The app's tenant and database, as its credentials name them. */
   tenant: string
+  database: string
 }
 
 interface CollectionInfo {
@@ -32,7 +33,7 @@ export interface CollectionBackup {
 const PAGE = 1000
 
 async function call<T>(access: ChromaAccess, method: string, path: string, body?: unknown) {
-  const base = `${access.url.replace(/\/$/, '')}/api/v2/tenants/${access.tenant}/databases/${CHROMA_DATABASE}`
+  const base = `${access.url.replace(/\/$/, '')}/api/v2/tenants/${access.tenant}/databases/${access.database}`
   const response = await fetch(`${base}${path}`, {
     method,
     headers: {

@@ -50,16 +50,18 @@ function packageJsonFor(plan: NewAppPlan): string {
     scripts: {
       build: 'tsc -p tsconfig.build.json',
       start: 'node dist/main.js',
-      dev: 'node --watch --import tsx src/main.ts',
+      dev: 'FASTIFY_AUTOLOAD_TYPESCRIPT=1 node --watch --import tsx src/main.ts',
       typecheck: 'tsc --noEmit',
       lint: 'biome check .',
-      test: 'node --import tsx --test test/*.test.ts',
+      test: 'FASTIFY_AUTOLOAD_TYPESCRIPT=1 node --import tsx --test test/*.test.ts',
     },
     flotilla: plan.manifest,
     dependencies: {
+      '@fastify/autoload': '^6.5.0',
       '@flotilla/data': '^0.1.0',
       '@flotilla/service': '^0.1.0',
       fastify: '^5.12.8',
+      'fastify-plugin': '^6.0.1',
       typebox: '^1.4.3',
     },
     devDependencies: { '@flotilla/tsconfig': '^0.1.0', tsx: '^4.23.15' },
@@ -94,10 +96,14 @@ async function assertRegistryAccepts(root: string, name: string, packageJson: st
 
 /** The base template, then the tier's files over it, with the placeholders filled in. */
 async function copyTemplate(plan: NewAppPlan, target: string): Promise<string[]> {
+  const stores = Object.entries(plan.manifest.stores).flatMap(([store, used]) =>
+    used ? [`'${store}'`] : [],
+  )
   const replacements: Record<string, string> = {
     __NAME__: plan.name,
     __ROUTE__: plan.manifest.route,
     __TIER__: plan.tier,
+    __STORES__: stores.join(', '),
   }
   const written = new Set<string>()
   for (const layer of ['base', plan.tier]) {
@@ -107,7 +113,7 @@ async function copyTemplate(plan: NewAppPlan, target: string): Promise<string[]>
       const relative = join(entry.parentPath, entry.name).slice(dir.length + 1)
       const text = await readFile(join(dir, relative), 'utf8')
       const filled = text.replace(
-        /__NAME__|__ROUTE__|__TIER__/g,
+        /__NAME__|__ROUTE__|__TIER__|__STORES__/g,
         (token) => replacements[token] ?? token,
       )
       await mkdir(join(target, relative, '..'), { recursive: true })

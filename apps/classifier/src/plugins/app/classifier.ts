@@ -55,5 +55,5 @@ export default fp(
     const served = await openServedModel(app, (runtime) => Classifier.create(runtime), config)
     app.decorate('classifications', new Classifications(served))
   },
-  { name: 'classifications', dependencies: ['redis'] },
+  { name: 'classifications', dependencies: ['app-data'] },
 )

@@ -1,6 +1,6 @@
+import type { ScopedChroma } from '@flotilla/data/chroma'
 import { AppError } from '@flotilla/service'
 import {
-  type ChromaClient,
   ChromaClientError,
   ChromaConnectionError,
   ChromaForbiddenError,
@@ -45,15 +45,14 @@ export interface Hit {
 /**
  * Semantic collections for other apps, in this app's own Chroma tenant: each calling app
  * gets its own Chroma collection `<collection>__<app>` for every collection this app
- * declares, so apps never see each other's records.
+ * declares (its credentials list them), so apps never see each other's records.
  */
 export class Collections {
   private readonly handles = new Map<string, Collection>()
 
   constructor(
-    private readonly chroma: ChromaClient | undefined,
+    private readonly chroma: ScopedChroma | undefined,
     private readonly embeddings: Embeddings,
-    readonly offered: readonly string[],
   ) {}
 
   async upsert(caller: string, collection: string, records: NewRecords): Promise<number> {
@@ -99,20 +98,28 @@ export class Collections {
   }
 
   private chromaName(caller: string, collection: string): string {
-    if (!this.offered.includes(collection)) {
+    const offered = this.configured().collections
+    if (!offered.includes(collection)) {
       throw new AppError(
         404,
         'COLLECTION_NOT_FOUND',
-        `collection "${collection}" is not offered; offered: ${this.offered.join(', ')}`,
+        `collection "${collection}" is not offered; offered: ${offered.join(', ')}`,
       )
     }
     return `${collection}__${caller}`
   }
 
+  private configured(): ScopedChroma {
+    if (!this.chroma) {
+      throw new AppError(503, 'CHROMA_NOT_CONFIGURED', 'collections need CHROMA_URL to be set')
+    }
+    return this.chroma
+  }
+
   private async handle(name: string, create: boolean): Promise<Collection> {
     const known = this.handles.get(name)
     if (known) return known
-    const chroma = this.chroma as ChromaClient
+    const chroma = this.configured()
     const handle = create
       ? await chroma.getOrCreateCollection({
           name,
@@ -126,9 +133,7 @@ export class Collections {
 
   /** Runs a Chroma call, answering for Chroma's failures in the service's error shape. */
   private async call<T>(name: string, run: () => Promise<T>): Promise<T> {
-    if (!this.chroma) {
-      throw new AppError(503, 'CHROMA_NOT_CONFIGURED', 'collections need CHROMA_URL to be set')
-    }
+    this.configured()
     try {
       return await run()
     } catch (error) {
@@ -164,8 +169,8 @@ function chromaAppError(error: unknown): unknown {
 }
 
 export default fp(
-  async (app: FastifyInstance, { offered }: { offered: readonly string[] }) => {
-    app.decorate('collections', new Collections(app.chroma, app.embeddings, offered))
+  async (app: FastifyInstance) => {
+    app.decorate('collections', new Collections(app.data.chroma, app.embeddings))
   },
-  { name: 'collections', dependencies: ['chroma', 'embeddings'] },
+  { name: 'collections', dependencies: ['app-data', 'embeddings'] },
 )

@@ -58,5 +58,5 @@ export default fp(
     const served = await openServedModel(app, (runtime) => Embedder.create(runtime), config)
     app.decorate('embeddings', new Embeddings(served, aliases))
   },
-  { name: 'embeddings', dependencies: ['redis'] },
+  { name: 'embeddings', dependencies: ['app-data'] },
 )

@@ -2,7 +2,7 @@ import { AppError } from '@flotilla/service'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { docNodeId, documentIdOf, LINKS_TO } from '../../indexing/graph-ids.js'
-import { DOCS_COLLECTION } from '../../resources.js'
+import { DOCS } from '../../indexing/stores.js'
 import type { RelatedDocuments } from '../../schemas/document.js'
 import type { SearchResults } from '../../schemas/search.js'
 
@@ -36,7 +36,7 @@ export class Discovery {
     }
     let hits: { id: string | number; score: number }[]
     try {
-      hits = await vectors.search(DOCS_COLLECTION, { vector, limit, with_payload: false })
+      hits = await vectors.search(vectors.collection(DOCS), { vector, limit, with_payload: false })
     } catch (error) {
       throw unavailable('qdrant', error)
     }

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
 import { Indexer } from '../../indexing/indexer.js'
-import { DOCS_COLLECTION } from '../../resources.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +28,6 @@ export default fp(
       app.vectors,
       app.graph,
       {
-        collection: DOCS_COLLECTION,
         batchSize: options.batchSize,
         inlineWaitMs: options.inlineWaitMs,
       },

@@ -1,9 +1,9 @@
+import { query } from '@flotilla/data/postgres'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import type { NewNote, Note, NotePage, NotePageQuery, NotePatch } from '../../schemas/note.js'
-import { query } from '../external/postgres.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -118,7 +118,13 @@ export class NotesStore {
 
 export default fp(
   async (app: FastifyInstance, { cacheTtlSeconds }: { cacheTtlSeconds: number }) => {
-    app.decorate('notes', new NotesStore(app.pg, app.redis, cacheTtlSeconds, app.log))
+    const store = new NotesStore(
+      app.data.client('postgres'),
+      app.data.client('redis'),
+      cacheTtlSeconds,
+      app.log,
+    )
+    app.decorate('notes', store)
   },
-  { name: 'notes-store', dependencies: ['postgres', 'redis'] },
+  { name: 'notes-store', dependencies: ['app-data'] },
 )

@@ -65,7 +65,7 @@ export default fp(
     await app.register(rateLimit, {
       max: perMinute,
       timeWindow: '1 minute',
-      store: redisWindowStore(app.redis, 'rate:'),
+      store: redisWindowStore(app.data.client('redis'), 'rate:'),
       // Counting needs Redis; when it is away, serve rather than refuse everyone.
       skipOnError: true,
       allowList: (request) => !request.url.startsWith('/notes'),
@@ -73,5 +73,5 @@ export default fp(
         new AppError(429, 'RATE_LIMITED', `rate limit exceeded, retry in ${context.after}`),
     })
   },
-  { name: 'rate-limit', dependencies: ['redis'] },
+  { name: 'rate-limit', dependencies: ['app-data'] },
 )

@@ -5,5 +5,5 @@ import { __NAME__ConfigSchema } from './config.js'
 
 const config = loadConfigOrExit(__NAME__ConfigSchema)
 const app = await createService({ name: '__NAME__', version: manifest.version, config })
-await app.register(__NAME__App, { env: process.env })
+await app.register(__NAME__App, { config })
 await startService(app, config)

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { appOfToken } from '@flotilla/stack'
-import { adminConfigFromEnv } from '../src/provision/admin-config.js'
-import { ProvisionError, provisionRepository } from '../src/provision/provision.js'
-import { appEnvOf, makeRepo } from './fixtures.js'
+import { appEnvOf, makeRepo } from '../../data/test/fixtures.js'
+import { adminConfigFromEnv } from '../src/admin-config.js'
+import { ProvisionError, provisionRepository } from '../src/provision.js'
 
 const SECRET = 'embedder-caller-secret-for-tests-0123456789'
 

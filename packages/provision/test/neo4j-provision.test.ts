@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
+import { openGraph } from '@flotilla/data'
 import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import neo4j, { type Driver } from 'neo4j-driver'
+import { targetFor } from '../../data/test/qdrant-recorder.js'
 import {
   constraintName,
   constraintStatement,
@@ -12,11 +14,9 @@ import {
   grantRoleStatement,
   grantStatements,
   neo4jPrincipal,
-  openGraph,
   provisionNeo4j,
   setPasswordStatement,
-} from '../src/neo4j/index.js'
-import { targetFor } from './qdrant-recorder.js'
+} from '../src/neo4j.js'
 
 const notes = targetFor('my_notes', undefined, true).resources.neo4j
 if (!notes) throw new Error('resourcesFor gave no neo4j resources')

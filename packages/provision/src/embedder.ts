@@ -1,5 +1,5 @@
 import { appToken } from '@flotilla/stack'
-import type { ProvisionTarget } from '../types.js'
+import type { ProvisionTarget } from './types.js'
 
 /** The registry's app that keeps other apps' semantic collections, one namespace per caller. */
 export const EMBEDDER_APP = 'embedder'

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict'
 import { stat } from 'node:fs/promises'
 import { after, before, describe, test } from 'node:test'
+import { appDataConfigFromEnv, openAppData, readEnvFile } from '@flotilla/data'
 import { RegistryError } from '@flotilla/stack'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { appDataConfigFromEnv } from '../src/clients/config.js'
-import { openAppData } from '../src/clients/open.js'
-import { appEnvPath } from '../src/provision/app-env.js'
-import { provisionRepository } from '../src/provision/provision.js'
-import { readEnvFile } from '../src/secrets/env-file.js'
-import { addApp, appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
+import {
+  addApp,
+  appEnvOf,
+  makeRepo,
+  type Servers,
+  startOwnServers,
+} from '../../data/test/fixtures.js'
+import { appEnvPath } from '../src/app-env.js'
+import { provisionRepository } from '../src/provision.js'
 
 const both = { postgres: true, redis: true }
 
@@ -86,7 +90,7 @@ describe('provisioner against live PostgreSQL and Redis', () => {
     assert.match(env.REDIS_URL ?? '', /^redis:\/\/pb:[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+\/7$/)
     assert.match(env.DATABASE_URL ?? '', /^postgres:\/\/pb:[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+\/pb$/)
 
-    const data = await openAppData('pb', appDataConfigFromEnv(env))
+    const data = await openAppData(appDataConfigFromEnv(env))
     try {
       const { rows } = await (data.pg as pg.Pool).query('SELECT current_user, current_database()')
       assert.deepEqual(rows[0], { current_user: 'pb', current_database: 'pb' })

@@ -1,9 +1,8 @@
+import { type CypherQuery, escapeIdentifier, validateLabel } from '@flotilla/data'
 import type { Neo4jResources } from '@flotilla/stack'
 import neo4j, { type Driver } from 'neo4j-driver'
-import type { Neo4jMode } from '../provision/admin-config.js'
-import type { Change, ProvisionTarget } from '../types.js'
-import type { CypherQuery } from './cypher.js'
-import { escapeIdentifier, validateLabel } from './identifiers.js'
+import type { Neo4jMode } from './admin-config.js'
+import type { Change, ProvisionTarget } from './types.js'
 
 export interface Neo4jAdmin {
   url: string

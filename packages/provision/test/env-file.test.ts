@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { formatEnvFile, readEnvFile } from '../src/secrets/env-file.js'
+import { readEnvFile } from '@flotilla/data'
+import { formatEnvFile } from '../src/secret-file.js'
 
 const values = {
   DATABASE_URL: 'postgres://app_notes:pw-_A9@postgres:5432/notes?sslmode=disable',

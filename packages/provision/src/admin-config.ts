@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { DEFAULT_QDRANT_TOKEN_POLICY, type QdrantTokenPolicy } from '../qdrant/index.js'
+import { DEFAULT_QDRANT_TOKEN_POLICY, type Neo4jMode, type QdrantTokenPolicy } from '@flotilla/data'
 
-export type Neo4jMode = 'community' | 'enterprise'
+export type { Neo4jMode }
 
 /** What the provisioner needs to reach each store as its administrator; apps never see it. */
 export interface AdminConfig {

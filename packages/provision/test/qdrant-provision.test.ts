@@ -3,19 +3,19 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, beforeEach, describe, test } from 'node:test'
-import { appDataConfigFromEnv } from '../src/clients/config.js'
-import { adminConfigFromEnv } from '../src/provision/admin-config.js'
-import { appEnvPath } from '../src/provision/app-env.js'
-import { provisionRepository } from '../src/provision/provision.js'
 import {
+  appDataConfigFromEnv,
   mintQdrantToken,
   openQdrant,
-  provisionQdrant,
   qdrantTokenExpiry,
-} from '../src/qdrant/index.js'
-import { readEnvFile } from '../src/secrets/env-file.js'
-import { makeRepo } from './fixtures.js'
-import { startQdrantRecorder, targetFor } from './qdrant-recorder.js'
+  readEnvFile,
+} from '@flotilla/data'
+import { makeRepo } from '../../data/test/fixtures.js'
+import { startQdrantRecorder, targetFor } from '../../data/test/qdrant-recorder.js'
+import { adminConfigFromEnv } from '../src/admin-config.js'
+import { appEnvPath } from '../src/app-env.js'
+import { provisionRepository } from '../src/provision.js'
+import { provisionQdrant } from '../src/qdrant.js'
 
 const ADMIN_KEY = 'admin-api-key'
 

@@ -1,28 +1,30 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
+  DEFAULT_QDRANT_TOKEN_POLICY,
+  isQdrantTokenCurrent,
+  mintQdrantToken,
+  neo4jGuardToken,
+  qdrantTokenExpiry,
+  readEnvFile,
+} from '@flotilla/data'
+import {
   appToken,
   loadRegistry,
   type Registry,
   resourcesFor,
   type StoreName,
 } from '@flotilla/stack'
-import { neo4jGuardToken, neo4jPrincipal, provisionNeo4j } from '../neo4j/index.js'
-import {
-  DEFAULT_QDRANT_TOKEN_POLICY,
-  isQdrantTokenCurrent,
-  mintQdrantToken,
-  provisionQdrant,
-  qdrantTokenExpiry,
-} from '../qdrant/index.js'
-import { formatEnvFile, readEnvFile, writeSecretFile } from '../secrets/env-file.js'
-import type { Change, ProvisionTarget } from '../types.js'
 import type { AdminConfig } from './admin-config.js'
 import { type AppSecrets, appEnv, appEnvPath, appSecrets } from './app-env.js'
 import { checkChromaAdmin, provisionChroma } from './chroma.js'
 import { EMBEDDER_APP, embedderCallerEnv } from './embedder.js'
+import { neo4jPrincipal, provisionNeo4j } from './neo4j.js'
 import { connectPostgresAdmin, provisionPostgres } from './postgres.js'
+import { provisionQdrant } from './qdrant.js'
 import { connectRedisAdmin, provisionRedis } from './redis.js'
+import { formatEnvFile, writeSecretFile } from './secret-file.js'
+import type { Change, ProvisionTarget } from './types.js'
 
 export interface ProvisionOptions {
   /** Apps whose passwords are replaced this run. */
@@ -194,10 +196,11 @@ export async function provision(
   const embedderEnv = embedderCallerEnv(targets, admin.embedderCallerSecret)
   for (const target of targets) {
     const extra: Record<string, string> = { ...embedderEnv.get(target.name) }
-    if (target.resources.chroma && admin.chroma) {
-      extra.CHROMA_TOKEN = appToken('chroma', admin.chroma.secret, target.name)
+    const { chroma, qdrant, neo4j } = target.resources
+    if (chroma && admin.chroma) {
+      // The guard opens the tenant the token names.
+      extra.CHROMA_TOKEN = appToken('chroma', admin.chroma.secret, chroma.tenant)
     }
-    const { qdrant, neo4j } = target.resources
     if (qdrant && admin.qdrant) {
       // A token is kept while it grants exactly these collections and is not yet due for
       // renewal; a new one reaches the running app through QDRANT_CREDENTIALS_FILE.
@@ -214,6 +217,9 @@ export async function provision(
         : await mintQdrantToken(admin.qdrant.apiKey, qdrant.collections, {
             lifetimeSeconds: policy.lifetimeSeconds,
           })
+      extra.QDRANT_COLLECTIONS = Object.entries(qdrant.byName)
+        .map(([name, full]) => `${name}=${full}`)
+        .join(',')
       extra.QDRANT_CREDENTIALS_FILE = appEnvPath(admin.secretsDir, target.name)
       const expires = new Date((qdrantTokenExpiry(extra.QDRANT_API_KEY) ?? 0) * 1000).toISOString()
       if (!current) {

@@ -1,5 +1,4 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import type { Change, ProvisionTarget } from '../types.js'
 import {
   adminAclRules,
   appAclRules,
@@ -8,6 +7,7 @@ import {
   REDIS_ADMIN_USER,
   REDIS_HEALTH_USER,
 } from './redis-acl.js'
+import type { Change, ProvisionTarget } from './types.js'
 
 export interface RedisAdmin {
   url: string

@@ -1,17 +1,19 @@
 import { join } from 'node:path'
-import { generatePassword } from '../secrets/password.js'
-import type { ProvisionTarget } from '../types.js'
 import type { AdminConfig } from './admin-config.js'
+import { generatePassword } from './password.js'
+import type { ProvisionTarget } from './types.js'
 
 /**
  * The contract between the provisioner and an app: `<secretsDir>/apps/<app>.env`, read by
- * compose (`env_file`) and so by the app's config. One variable per fact, nothing else:
+ * the app's `node --env-file`. The only source of the app's names at run time: every one is
+ * resourcesFor's, written here, and no client, app or backup derives one again.
  *
  *   DATABASE_URL      postgres://<role>:<password>@<host>/<database>
  *   REDIS_URL         redis://<user>:<password>@<host>/<db index>
  *   REDIS_KEY_PREFIX  <app>:   (the ACL key pattern without `~` and `*`)
- *   CHROMA_URL        the chroma-guard;  CHROMA_TOKEN  the app's guard token
- *   QDRANT_URL, QDRANT_API_KEY (the app's JWT)
+ *   CHROMA_URL        the chroma-guard;  CHROMA_TOKEN  the guard token of the app's tenant
+ *   CHROMA_TENANT, CHROMA_DATABASE, CHROMA_COLLECTIONS (declared names, comma-separated)
+ *   QDRANT_URL, QDRANT_API_KEY (the app's JWT), QDRANT_COLLECTIONS (`docs=kb__docs,…`)
  *   NEO4J_LABEL; community: NEO4J_URL (neo4j-guard), NEO4J_TOKEN (the app's guard token);
  *   enterprise: NEO4J_URL (Bolt), NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
  *   EMBEDDER_TOKEN    the app's caller token for the embedder (the embedder: EMBEDDER_CALLER_SECRET)
@@ -95,6 +97,9 @@ export function appEnv(
   }
   if (chroma && admin.chroma) {
     env.CHROMA_URL = admin.chroma.appUrl ?? admin.chroma.url
+    env.CHROMA_TENANT = chroma.tenant
+    env.CHROMA_DATABASE = chroma.database
+    env.CHROMA_COLLECTIONS = chroma.collections.join(',')
   }
   return { ...env, ...extra }
 }

@@ -1,0 +1,1 @@
+export { type ChromaClientConfig, ScopedChroma } from './clients/chroma.js'
