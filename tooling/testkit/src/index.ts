@@ -7,6 +7,7 @@ export {
   type FuzzTarget,
   fuzzOpenApi,
   fuzzTest,
+  fuzzUnavailable,
   schemathesisCli,
 } from './fuzz.js'
 export {
