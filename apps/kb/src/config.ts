@@ -7,8 +7,8 @@ import { type Static, Type } from 'typebox'
  */
 export const kbConfigSchema = serviceConfig({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002 }),
-  /** The embedder's address on the stack's network (the ml profile runs it). */
-  EMBEDDER_URL: Type.String({ pattern: '^https?://', default: 'http://embedder:3101' }),
+  /** The embedder's address (the ml profile runs it), as the provisioner wrote it. */
+  EMBEDDER_URL: Type.String({ pattern: '^https?://' }),
   EMBEDDER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** How often the re-index job looks for queued work. */
   INDEX_INTERVAL_MS: Type.Integer({ minimum: 10, default: 5_000 }),

@@ -235,7 +235,8 @@ export function targetFor(
   qdrant: string[] | undefined,
   neo4j = false,
 ): ProvisionTarget {
-  const app: App = {
+  // Only what resourcesFor reads; the rest of an App does not bear on names.
+  const app = {
     name,
     packageName: `@flotilla/${name}`,
     dir: `apps/${name}`,
@@ -248,6 +249,6 @@ export function targetFor(
     profile: null,
     redisDb: null,
     env: {},
-  }
+  } as App
   return { name, resources: resourcesFor(app) }
 }

@@ -16,7 +16,8 @@ import type { ProvisionTarget } from './types.js'
  *   QDRANT_URL, QDRANT_API_KEY (the app's JWT), QDRANT_COLLECTIONS (`docs=kb__docs,…`)
  *   NEO4J_LABEL; community: NEO4J_URL (neo4j-guard), NEO4J_TOKEN (the app's guard token);
  *   enterprise: NEO4J_URL (Bolt), NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
- *   EMBEDDER_TOKEN    the app's caller token for the embedder (the embedder: EMBEDDER_CALLER_SECRET)
+ *   EMBEDDER_URL, EMBEDDER_TOKEN  the embedder and the app's caller token for it (the
+ *                     embedder: EMBEDDER_CALLER_SECRET)
  */
 export function appEnvPath(secretsDir: string, app: string): string {
   return join(secretsDir, 'apps', `${app}.env`)

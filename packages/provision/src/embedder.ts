@@ -1,28 +1,31 @@
-import { appToken } from '@flotilla/stack'
-import type { ProvisionTarget } from './types.js'
+import { type App, appToken, serviceUrlOf } from '@flotilla/stack'
 
 /** The registry's app that keeps other apps' semantic collections, one namespace per caller. */
 export const EMBEDDER_APP = 'embedder'
 
 /**
  * What the caller-token scheme adds to each credential file: the embedder gets the secret,
- * every other app its token (`EMBEDDER_TOKEN`, sent as `Authorization: Bearer`). Every app,
- * not only some declared callers: a token only names its holder, so it reaches nothing but
- * the holder's own collections, and no manifest field has to be kept in step with who calls.
- * Nothing when the registry has no embedder.
+ * every other app the embedder's address (`EMBEDDER_URL`) and its token (`EMBEDDER_TOKEN`,
+ * sent as `Authorization: Bearer`). Every app, not only some declared callers: a token only
+ * names its holder, so it reaches nothing but the holder's own collections, and no manifest
+ * field has to be kept in step with who calls. Nothing when the registry has no embedder.
  */
 export function embedderCallerEnv(
-  targets: ProvisionTarget[],
+  apps: readonly App[],
   secret: string | undefined,
 ): Map<string, Record<string, string>> {
   const env = new Map<string, Record<string, string>>()
-  if (secret === undefined || !targets.some((t) => t.name === EMBEDDER_APP)) return env
-  for (const { name } of targets) {
+  const embedder = apps.find((app) => app.name === EMBEDDER_APP)
+  if (secret === undefined || !embedder) return env
+  for (const { name } of apps) {
     env.set(
       name,
       name === EMBEDDER_APP
         ? { EMBEDDER_CALLER_SECRET: secret }
-        : { EMBEDDER_TOKEN: appToken('embedder', secret, name) },
+        : {
+            EMBEDDER_URL: serviceUrlOf(embedder),
+            EMBEDDER_TOKEN: appToken('embedder', secret, name),
+          },
     )
   }
   return env

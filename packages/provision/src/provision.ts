@@ -193,7 +193,7 @@ export async function provision(
   }
 
   log('credential files')
-  const embedderEnv = embedderCallerEnv(targets, admin.embedderCallerSecret)
+  const embedderEnv = embedderCallerEnv(registry.apps, admin.embedderCallerSecret)
   for (const target of targets) {
     const extra: Record<string, string> = { ...embedderEnv.get(target.name) }
     const { chroma, qdrant, neo4j } = target.resources

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { appOfToken } from '@flotilla/stack'
+import { appOfToken, loadRegistry } from '@flotilla/stack'
 import { appEnvOf, makeRepo } from '../../data/test/fixtures.js'
 import { adminConfigFromEnv } from '../src/admin-config.js'
 import { ProvisionError, provisionRepository } from '../src/provision.js'
@@ -22,6 +22,7 @@ test('the embedder gets the caller secret, every other app a token naming it alo
   ])
   const admin = { secretsDir: await secretsDir(), embedderCallerSecret: SECRET }
   await provisionRepository(root, admin)
+  const registry = new Map((await loadRegistry(root)).apps.map((app) => [app.name, app]))
 
   const embedder = await appEnvOf(admin, 'embedder')
   assert.equal(embedder.EMBEDDER_CALLER_SECRET, SECRET)
@@ -29,6 +30,7 @@ test('the embedder gets the caller secret, every other app a token naming it alo
   for (const app of ['ca', 'cb']) {
     const env = await appEnvOf(admin, app)
     assert.equal(env.EMBEDDER_CALLER_SECRET, undefined, `${app} must not hold the secret`)
+    assert.equal(env.EMBEDDER_URL, `http://embedder:${registry.get('embedder')?.port}`)
     assert.equal(appOfToken('embedder', SECRET, env.EMBEDDER_TOKEN ?? ''), app)
     // Not a token for any other service, even one keyed by the same secret.
     assert.equal(appOfToken('chroma', SECRET, env.EMBEDDER_TOKEN ?? ''), undefined)
@@ -55,6 +57,7 @@ test('without the embedder in the registry no app gets a caller token', async ()
   const admin = { secretsDir: await secretsDir(), embedderCallerSecret: SECRET }
   await provisionRepository(root, admin)
   assert.equal((await appEnvOf(admin, 'cd')).EMBEDDER_TOKEN, undefined)
+  assert.equal((await appEnvOf(admin, 'cd')).EMBEDDER_URL, undefined)
 })
 
 test('the caller secret is read from EMBEDDER_CALLER_SECRET_FILE', async () => {

@@ -84,4 +84,5 @@ export {
   type QdrantResources,
   type RedisResources,
   resourcesFor,
+  serviceUrlOf,
 } from './resources.js'

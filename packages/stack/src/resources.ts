@@ -50,6 +50,11 @@ export interface AppResources {
 export const CHROMA_DATABASE = 'main'
 export const QDRANT_SEPARATOR = '__'
 
+/** Where the stack's other apps reach the app: its compose service is its name. */
+export function serviceUrlOf(app: Pick<App, 'name' | 'port'>): string {
+  return `http://${app.name}:${app.port}`
+}
+
 /**
  * The label every node of the app carries. The neo4j-guard maps a token's app to it with this
  * same rule: the guard has no credential file to read it from.

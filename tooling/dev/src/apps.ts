@@ -75,8 +75,10 @@ export function startApp(options: {
   )
   const env: NodeJS.ProcessEnv = {
     ...options.env,
-    ...options.peers,
     ...(existsSync(credentials) ? parseEnv(readFileSync(credentials, 'utf8')) : {}),
+    // Over the credentials' addresses of the stack's network (EMBEDDER_URL): here every app
+    // listens on this machine.
+    ...options.peers,
     ...passedThrough,
     HOST: '127.0.0.1',
     PORT: String(port),
