@@ -66,13 +66,18 @@ interface Side {
   start(): Promise<ServerProcess>
 }
 
-/** One measurement, with the CPU time the server's process tree spent on it. */
+/**
+ * One measurement, with the CPU time the server's process tree spent on it and the times its
+ * threads went to sleep.
+ */
 interface Measured extends LoadResult {
   cpuSeconds: number
+  contextSwitches: number
 }
 
 const cpuMsPerRequest = (m: Measured) => (1000 * m.cpuSeconds) / m.requests
 const cores = (m: Measured) => m.cpuSeconds / m.seconds
+const switchesPerRequest = (m: Measured) => m.contextSwitches / m.requests
 
 const load = () => loadavg()[0]?.toFixed(2) ?? '?'
 const fmt = (value: number, digits = 1) => value.toFixed(digits)
@@ -249,9 +254,13 @@ async function measure(
   await runLoad({ ...options, seconds: WARMUP_SECONDS })
   const before = load()
   const probing = scenario.probes ? startProbes(origin, PROBE_PATHS, PROBE_INTERVAL_MS) : undefined
-  const cpuBefore = await server.cpuSeconds()
+  const [cpuBefore, switchesBefore] = [await server.cpuSeconds(), await server.contextSwitches()]
   const loaded = await runLoad({ ...options, seconds })
-  const result = { ...loaded, cpuSeconds: (await server.cpuSeconds()) - cpuBefore }
+  const result = {
+    ...loaded,
+    cpuSeconds: (await server.cpuSeconds()) - cpuBefore,
+    contextSwitches: (await server.contextSwitches()) - switchesBefore,
+  }
   const probed = await probing?.stop()
   for (const [path, samples] of probed?.latencies ?? [])
     probes
@@ -365,6 +374,7 @@ function report(
           `p50 ${fmt(medianOf(scenario, side, (r) => r.p50Ms)).padStart(7)} ms`,
           `p99 ${fmt(medianOf(scenario, side, (r) => r.p99Ms)).padStart(7)} ms`,
           `CPU ${fmt(medianOf(scenario, side, cpuMsPerRequest)).padStart(6)} ms/req on ${fmt(medianOf(scenario, side, cores), 2)} cores`,
+          `${fmt(medianOf(scenario, side, switchesPerRequest), 0)} thread sleeps/req`,
         ]
           .filter(Boolean)
           .join('  '),
@@ -457,11 +467,16 @@ function report(
       .join(' ')}`,
   )
 
-  /** At c=1 a request's latency is its service time: the CPU each side spends on one. */
+  /**
+   * At c=1 a request's latency is its service time: the CPU each side spends on one, and how
+   * often its threads sleep and must be woken on the way (onnxruntime's threads between
+   * operators, unless they spin).
+   */
   function serviceTime(side: Side, reference: Side): string {
     const [ourCpu, theirCpu] = both(c1, side, reference, cpuMsPerRequest)
     const [ourP50, theirP50] = both(c1, side, reference, (r) => r.p50Ms)
-    return `at c=1 one request costs ${side.name} ${fmt(ourCpu)} ms of CPU (p50 ${fmt(ourP50)} ms) and ${REFERENCE} ${fmt(theirCpu)} ms (p50 ${fmt(theirP50)} ms)`
+    const [ourSleeps, theirSleeps] = both(c1, side, reference, switchesPerRequest)
+    return `at c=1 one request costs ${side.name} ${fmt(ourCpu)} ms of CPU and ${fmt(ourSleeps, 0)} thread sleeps (p50 ${fmt(ourP50)} ms), ${REFERENCE} ${fmt(theirCpu)} ms and ${fmt(theirSleeps, 0)} (p50 ${fmt(theirP50)} ms)`
   }
 
   /**

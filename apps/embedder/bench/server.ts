@@ -15,6 +15,11 @@ export interface ServerProcess {
   peakRssMb(): Promise<number>
   /** CPU time (user + system) the process and its descendants have used so far, in seconds. */
   cpuSeconds(): Promise<number>
+  /**
+   * Voluntary context switches of every thread of the process tree so far: each is a thread
+   * going to sleep until something wakes it.
+   */
+  contextSwitches(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -55,9 +60,25 @@ async function processCpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS_PER_SECOND
 }
 
+async function processContextSwitches(pid: number): Promise<number> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [])
+  const counts = await Promise.all(
+    tasks.map(async (task) => {
+      const status = await readFile(`/proc/${pid}/task/${task}/status`, 'utf8').catch(() => '')
+      return Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0)
+    }),
+  )
+  return counts.reduce((sum, n) => sum + n, 0)
+}
+
+/** The sum of `figure` over `pid` and its descendants. */
+async function treeSum(pid: number, figure: (pid: number) => Promise<number>): Promise<number> {
+  const values = await Promise.all((await processTree(pid)).map(figure))
+  return values.reduce((sum, value) => sum + value, 0)
+}
+
 async function treeRssKb(pid: number): Promise<number> {
-  const rss = await Promise.all((await processTree(pid)).map((p) => statusKb(p, 'VmRSS')))
-  return rss.reduce((sum, kb) => sum + kb, 0)
+  return treeSum(pid, (p) => statusKb(p, 'VmRSS'))
 }
 
 /**
@@ -106,10 +127,8 @@ export async function startServerProcess(
   return {
     origin,
     rssMb: async () => (await treeRssKb(pid)) / 1024,
-    async cpuSeconds() {
-      const seconds = await Promise.all((await processTree(pid)).map(processCpuSeconds))
-      return seconds.reduce((sum, s) => sum + s, 0)
-    },
+    cpuSeconds: () => treeSum(pid, processCpuSeconds),
+    contextSwitches: () => treeSum(pid, processContextSwitches),
     async peakRssMb() {
       const now = await treeRssKb(pid)
       return Math.max(sampledPeakKb, now, await statusKb(pid, 'VmHWM')) / 1024
