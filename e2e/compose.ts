@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { composeVersionProblem } from '@flotilla/stack'
@@ -154,4 +155,19 @@ export async function flotillaImages(): Promise<string[]> {
 /** Untags the images (their layers go once no tag or container holds them; the build cache stays). */
 export async function removeImages(images: string[]): Promise<void> {
   if (images.length > 0) await run(['docker', 'image', 'rm', '--force', ...images])
+}
+
+/** A port free on loopback now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
 }

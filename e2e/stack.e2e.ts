@@ -10,22 +10,23 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
-import { cosineRanker, rankingAccuracy } from '@flotilla/ml/quality'
-import { loadRegistry, resourcesFor } from '@flotilla/stack'
+import { loadRegistry } from '@flotilla/stack'
 import { checkAlertCycle } from '../apps/status/test/stack-check.js'
+import body from './body.js'
+import { requester } from './body-http.js'
 import {
   composeCommand,
   composeWithoutMissingImages,
   flotillaImages,
+  freePort,
   modelsDir,
   removeImages,
   run,
 } from './compose.js'
-import type { Stack } from './stack-handle.js'
+import type { Stack, Target } from './stack-handle.js'
 
 const root = resolve(import.meta.dirname, '..')
 const registry = await loadRegistry(root)
@@ -52,6 +53,7 @@ const env = {
   FLOTILLA_NEO4J_SUBNET: `172.31.${subnetOctet + 1}.16/28`,
 }
 const base = `http://127.0.0.1:${port}`
+const json = requester(base)
 let compose: string[] = []
 /** Shared services left out because their image is not on this machine. */
 let missing: string[] = []
@@ -147,166 +149,15 @@ after(async () => {
   console.log(`# timings (s): ${JSON.stringify(timings)}`)
 })
 
-test('notes: CRUD through nginx', { skip: !hasApp('notes') }, async () => {
-  const created = await json('POST', '/notes/', { title: 'hello', body: 'from the e2e' })
-  assert.equal(created.status, 201, JSON.stringify(created.body))
-  const id = (created.body as { id: number }).id
-  const read = await json('GET', `/notes/${id}`)
-  assert.equal(read.status, 200)
-  assert.equal((read.body as { title: string }).title, 'hello')
-  assert.match(read.headers.get('x-request-id') ?? '', /^[0-9a-f]{32}$/)
-  const patched = await json('PATCH', `/notes/${id}`, { title: 'changed' })
-  assert.equal(patched.status, 200)
-  assert.equal((patched.body as { title: string }).title, 'changed')
-  const listed = await json('GET', '/notes/')
-  assert.equal(listed.status, 200)
-  assert.equal((await json('DELETE', `/notes/${id}`)).status, 204)
-  assert.equal((await json('GET', `/notes/${id}`)).status, 404)
-})
-
-test('embedder: an embedding through nginx', { skip: !hasApp('embedder') }, async () => {
-  const response = await json('POST', '/embedder/v1/embeddings', {
-    input: 'one small vps',
-    model: 'embedding',
-  })
-  assert.equal(response.status, 200, JSON.stringify(response.body))
-  const { data } = response.body as { data: { embedding: number[] }[] }
-  assert.equal(data.length, 1)
-  assert.ok((data[0]?.embedding.length ?? 0) > 0)
-})
-
-test('embedder: the stack serves the real all-MiniLM-L6-v2 — the right document ranks first', {
-  skip: !hasApp('embedder'),
-}, async () => {
-  const embed = async (texts: string[]) => {
-    const response = await json('POST', '/embedder/v1/embeddings', {
-      input: texts,
-      model: 'embedding',
-    })
-    assert.equal(response.status, 200, JSON.stringify(response.body))
-    return (response.body as { data: { embedding: number[] }[] }).data.map((d) => d.embedding)
-  }
-  const result = await rankingAccuracy(await cosineRanker(embed))
-  console.log(
-    `# ranking through nginx: ${result.queries - result.misses.length}/${result.queries} queries found their document first`,
-  )
-  assert.ok(result.accuracy >= 0.9, `random or wrong weights: ${JSON.stringify(result.misses)}`)
-})
-
-test('classifier: a classification through nginx', { skip: !hasApp('classifier') }, async () => {
-  const response = await json('POST', '/classifier/predict', { inputs: 'a fine day' })
-  assert.equal(response.status, 200, JSON.stringify(response.body))
-  const predictions = response.body as { label: string; score: number }[]
-  assert.ok(predictions.length > 0)
-  assert.equal(typeof predictions[0]?.label, 'string')
-})
-
-test('kb: a document lands in PostgreSQL; search needs Qdrant', {
-  skip: !hasApp('kb'),
-}, async () => {
-  const created = await json('POST', '/kb/documents/', { title: 'one vps', body: 'many apps' })
-  assert.equal(created.status, 201, JSON.stringify(created.body))
-  const { id } = created.body as { id: number }
-  assert.equal((await json('GET', `/kb/documents/${id}`)).status, 200)
-  const search = await json('GET', '/kb/search?q=apps')
-  if (missing.includes('qdrant')) {
-    // Without Qdrant the write is kept and queued for indexing; search says so plainly.
-    assert.equal(search.status, 503, JSON.stringify(search.body))
-    assert.equal((search.body as { error: { code: string } }).error.code, 'DEPENDENCY_UNAVAILABLE')
-  } else {
-    assert.equal(search.status, 200, JSON.stringify(search.body))
-  }
-})
-
-const kbApp = registry.apps.find((app) => app.name === 'kb')
-const kbLabel = kbApp && resourcesFor(kbApp).neo4j?.label
-
-test("neo4j: in the stack, healthy, and given every graph app's label constraint by provision", async () => {
-  assert.ok(!missing.includes('neo4j'), 'docker-up.sh neo4j builds the neo4j stand-in')
-  const id = (await run([...compose, 'ps', '-q', 'neo4j'], { env })).trim()
-  const health = execFileSync('docker', ['inspect', '-f', '{{.State.Health.Status}}', id], {
-    encoding: 'utf8',
-  }).trim()
-  assert.equal(health, 'healthy')
-  const constraints = await cypher(
-    "SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = 'UNIQUENESS' " +
-      'RETURN labelsOrTypes[0] AS label, properties[0] AS property',
-  )
-  const labels = registry.apps.flatMap((app) => resourcesFor(app).neo4j?.label ?? [])
-  assert.ok(labels.length > 0, 'some app uses Neo4j')
-  for (const label of labels) assert.match(constraints, new RegExp(`^"${label}", "id"$`, 'm'))
-})
-
-test('kb: related documents through nginx come from links stored in Neo4j', {
-  skip: !kbLabel,
-}, async () => {
-  const create = async (title: string, tags: string[]) => {
-    const created = await json('POST', '/kb/documents/', { title, body: 'e2e', tags })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
-    return (created.body as { id: number }).id
-  }
-  const tag = `e2e-${process.pid}`
-  const a = await create('graph a', [tag])
-  const b = await create('graph b', [])
-  const c = await create('graph c', [tag])
-  const unrelated = await create('graph d', [])
-  const linked = await json('PUT', `/kb/documents/${a}/links/${b}`)
-  assert.equal(linked.status, 204, JSON.stringify(linked.body))
-
-  // A write indexes inline for a bounded time, then the background job: wait until the
-  // graph index of a (its links) and c (its tag) is up to date.
-  await until(async () => {
-    for (const id of [a, b, c]) {
-      const doc = await json('GET', `/kb/documents/${id}`)
-      if ((doc.body as { pendingIndex: string[] }).pendingIndex.includes('graph')) return false
-    }
-    return true
-  }, 60_000)
-  const stored = await cypher(
-    `MATCH (:${kbLabel} {id: 'doc:${a}'})-[r:LINKS_TO]->(:${kbLabel} {id: 'doc:${b}'}) RETURN count(r) AS links`,
-  )
-  assert.match(stored, /^1$/m, 'the link is a relationship in Neo4j')
-
-  type Related = { items: { document: { id: number }; linked: boolean; sharedTags: string[] }[] }
-  const related = await json('GET', `/kb/documents/${a}/related`)
-  assert.equal(related.status, 200, JSON.stringify(related.body))
-  const items = (related.body as Related).items
-  assert.deepEqual(
-    items.map((item) => [item.document.id, item.linked, item.sharedTags]),
-    [
-      [b, true, []],
-      [c, false, [tag]],
-    ],
-  )
-  assert.ok(!items.some((item) => item.document.id === unrelated))
-  // Links count either way.
-  const back = await json('GET', `/kb/documents/${b}/related`)
-  assert.equal(back.status, 200)
-  assert.deepEqual(
-    (back.body as Related).items.filter((item) => item.linked).map((item) => item.document.id),
-    [a],
-  )
-
-  assert.equal((await json('DELETE', `/kb/documents/${a}/links/${b}`)).status, 204)
-  await until(async () => {
-    const doc = await json('GET', `/kb/documents/${a}`)
-    return !(doc.body as { pendingIndex: string[] }).pendingIndex.includes('graph')
-  }, 60_000)
-  const unlinked = await json('GET', `/kb/documents/${a}/related`)
-  assert.deepEqual(
-    (unlinked.body as Related).items.map((item) => item.document.id),
-    [c],
-    'after unlinking, only the tag relates a and c',
-  )
-  for (const id of [a, b, c, unrelated]) await json('DELETE', `/kb/documents/${id}`)
-})
-
-test('status page at /', { skip: !hasApp('status') }, async () => {
-  const response = await fetch(`${base}/`)
-  assert.equal(response.status, 200)
-  assert.match(response.headers.get('content-type') ?? '', /text\/html/)
-  assert.equal(response.headers.get('x-content-type-options'), 'nosniff')
-})
+// The checks every target passes (body.ts), then what only a Compose host has.
+const target: Target = {
+  base,
+  registry,
+  missing: () => missing,
+  hasApp,
+  container: async (service) => (await run([...compose, 'ps', '-q', service], { env })).trim(),
+}
+body(target)
 
 test('status: a stopped app raises one alert and one recovery, at the page and the webhook, and its down period is on the chart', {
   skip: !hasApp('status') || !hasApp('notes'),
@@ -332,14 +183,6 @@ test('status: a stopped app raises one alert and one recovery, at the page and t
     ['firing', 'resolved'],
     `the webhook got exactly one alert and one recovery notice: ${JSON.stringify(received)}`,
   )
-})
-
-test('internal endpoints are not reachable through nginx', async () => {
-  for (const path of ['/healthz', '/readyz', '/metrics', '/docs/json', '/%6detrics']) {
-    const response = await json('GET', path)
-    assert.equal(response.status, 404, path)
-    assert.equal((response.body as { error: { code: string } }).error.code, 'NOT_FOUND', path)
-  }
 })
 
 test('an app that is down answers JSON 503 alone; restarting one app leaves the others untouched', async () => {
@@ -502,32 +345,6 @@ function probeFor(name: string, route: string): () => Promise<number | string> {
   return probe
 }
 
-/** A Cypher query run as the admin inside the neo4j container; cypher-shell's plain output. */
-async function cypher(query: string): Promise<string> {
-  return run(
-    [
-      ...compose,
-      'exec',
-      '-T',
-      'neo4j',
-      'bash',
-      '-c',
-      'cypher-shell -u neo4j -p "$(cat /run/flotilla/admin/neo4j_password)" --format plain "$0"',
-      query,
-    ],
-    { env },
-  )
-}
-
-/** Polls `done` until it holds; fails after `timeoutMs`. */
-async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs / 1000}s`)
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
-  }
-}
-
 /**
  * A compose file adding `webhook-sink` to the stack's network: it keeps every request it is
  * sent and lists them at GET /received, published on loopback for this test only.
@@ -572,20 +389,6 @@ createServer((request, response) => {
     ].join('\n'),
   )
   return file
-}
-
-async function json(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  let parsed: unknown = text
-  try {
-    parsed = text ? JSON.parse(text) : null
-  } catch {}
-  return { status: response.status, headers: response.headers, body: parsed }
 }
 
 async function containerIds(): Promise<Map<string, string>> {
@@ -645,18 +448,4 @@ async function waitHealthy(timeoutMs: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2000))
   }
   throw new Error(`not healthy after ${timeoutMs / 1000}s:\n  ${states.join('\n  ')}`)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      )
-    })
-  })
 }

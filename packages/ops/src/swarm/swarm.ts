@@ -461,9 +461,31 @@ export async function deployStack(swarm: Swarm, options: StackDeployOptions): Pr
       await stackDeploy(swarm, await renderStack(swarm, dir, inStack, appsEnv, digests))
       await waitConverged(swarm, Object.keys(stackFile.services).filter(inStack).length, since)
     })
+    await step(swarm, 'nginx routes to every app', () => waitRouted(swarm, options.apps))
     await pruneSecrets(swarm, Object.values(secrets))
   } finally {
     await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Until nginx (published on this node) reaches every app: it re-resolves each app's name every
+ * few seconds, so an app that just started answers through it a little later. nginx's own 503
+ * for an absent app is APP_UNAVAILABLE; anything else comes from the app.
+ */
+async function waitRouted(swarm: Swarm, apps: readonly App[]): Promise<void> {
+  const base = `http://127.0.0.1:${swarm.env.HTTP_PORT || '80'}`
+  const deadline = Date.now() + swarm.timeoutMs
+  for (const app of apps) {
+    for (;;) {
+      const response = await fetch(`${base}${app.route}`).catch(() => undefined)
+      const text = (await response?.text()) ?? ''
+      if (response && !text.includes('"APP_UNAVAILABLE"')) break
+      if (Date.now() >= deadline) {
+        throw new DeployError(`${app.name}: nginx at ${base} does not reach it: ${text}`)
+      }
+      await sleep(500)
+    }
   }
 }
 
@@ -511,39 +533,45 @@ export async function deployApp(
     )
     return { outcome: 'unchanged', previousImage, newImage }
   }
-  await step(swarm, `${app.name}: rolling update to ${shortId(digest)}`, async () => {
-    await runChecked(swarm.runner, [
-      'docker',
-      'service',
-      'update',
-      '--detach',
-      '--image',
-      newImage,
-      service,
-    ])
-    const deadline = Date.now() + swarm.timeoutMs
-    for (;;) {
-      const { state, message } = await updateState(swarm.runner, service)
-      if (state === 'completed') return
-      if (state.startsWith('rollback') || state === 'paused' || Date.now() >= deadline) {
-        const tasks = await runner(swarm, [
-          'docker',
-          'service',
-          'ps',
-          service,
-          '--no-trunc',
-          '--format',
-          '{{.Name}} {{.Image}} {{.CurrentState}} {{.Error}}',
-        ])
-        throw new DeployError(
-          `${app.name}: ${shortId(digest)} not deployed: update ${state || 'still running'}: ${message}\n--- tasks ---\n${tasks}`,
-        )
-      }
-      await sleep(swarm.pollMs ?? 2_000)
-    }
-  })
+  await step(swarm, `${app.name}: rolling update to ${shortId(digest)}`, () =>
+    rollingUpdate(swarm, service, newImage),
+  )
   swarm.log(`==> ${app.name}: rolled ${previousImage} → ${newImage}; healthy`)
   return { outcome: 'deployed', previousImage, newImage }
+}
+
+/** Updates the service's image; waits until Swarm completes it, or has rolled it back. */
+async function rollingUpdate(swarm: Swarm, service: string, image: string): Promise<void> {
+  await runChecked(swarm.runner, [
+    'docker',
+    'service',
+    'update',
+    '--detach',
+    '--image',
+    image,
+    service,
+  ])
+  const deadline = Date.now() + swarm.timeoutMs
+  for (;;) {
+    const { state, message } = await updateState(swarm.runner, service)
+    if (state === 'completed') return
+    const settled = ['rollback_completed', 'rollback_paused', 'paused'].includes(state)
+    if (settled || Date.now() >= deadline) {
+      const tasks = await runner(swarm, [
+        'docker',
+        'service',
+        'ps',
+        service,
+        '--no-trunc',
+        '--format',
+        '{{.Name}} {{.Image}} {{.CurrentState}} {{.Error}}',
+      ])
+      throw new DeployError(
+        `${service}: ${image} not deployed: update ${state || 'still running'}: ${message}\n--- tasks ---\n${tasks}`,
+      )
+    }
+    await sleep(swarm.pollMs ?? 2_000)
+  }
 }
 
 /** The stack's service for the app exists on the swarm this daemon is part of. */
