@@ -208,10 +208,10 @@ test('markers: the block between the markers is replaced, the rest kept', () => 
 
 test('check: a stale generated file is named, and generate makes it current', async (t) => {
   const registry = await twoApps(t)
-  for (const path of ['docker-compose.yml', '.env.example']) {
+  execFileSync('mkdir', ['-p', join(registry.root, 'nginx/generated')])
+  for (const path of ['docker-compose.yml', '.env.example', 'nginx/nginx.conf']) {
     writeFileSync(join(registry.root, path), readFileSync(join(repoRoot, path), 'utf8'))
   }
-  execFileSync('mkdir', ['-p', join(registry.root, 'nginx/generated')])
   assert.deepEqual(await staleFiles(registry), [
     'docker-compose.yml',
     'docker-stack.yml',

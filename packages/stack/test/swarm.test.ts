@@ -141,7 +141,10 @@ test('swarm: a compose port Swarm cannot publish is refused, naming it', async (
   const { registry } = await generated()
   const compose =
     'services:\n  web:\n    image: x\n    ports: ["80-81:80-81"]\nnetworks: {}\nvolumes: {}\n'
-  await assert.rejects(swarmStack(registry, compose), /a port Swarm cannot publish: 80-81:80-81/)
+  await assert.rejects(
+    swarmStack(registry, compose, 'resolver 127.0.0.11 valid=5s;'),
+    /a port Swarm cannot publish: 80-81:80-81/,
+  )
 })
 
 test('swarm: docker stack config accepts the file on disk, paths resolved from the checkout', async () => {
@@ -162,4 +165,22 @@ test('swarm: docker stack config accepts the file on disk, paths resolved from t
   assert.equal(rendered.secrets.notes_env?.name, 'test_notes')
   const sources = rendered.services.nginx?.volumes?.map((volume) => volume.source)
   assert.ok(sources?.includes(join(repoRoot, 'nginx/nginx.conf')), String(sources))
+})
+
+test('swarm: a replaced app keeps serving past the time nginx caches its address', async () => {
+  const { registry, stack } = await generated()
+  for (const app of registry.apps) {
+    const service = stack.services[app.name] as StackService & {
+      environment: Record<string, string>
+      stop_grace_period: string
+    }
+    // nginx.conf: resolver … valid=5s.
+    assert.equal(service.environment.SHUTDOWN_DRAIN_MS, '6000', app.name)
+    assert.equal(service.stop_grace_period, '16s', app.name)
+  }
+  const compose = 'services: {}\nnetworks: {}\nvolumes: {}\n'
+  await assert.rejects(
+    swarmStack(registry, compose, 'resolver 127.0.0.11;'),
+    /no `resolver … valid=/,
+  )
 })

@@ -35,7 +35,14 @@ export async function generatedFiles(registry: Registry): Promise<GeneratedFile[
   return [
     compose,
     // docker-compose.yml as it is generated now, so both change in one run.
-    { path: 'docker-stack.yml', content: await swarmStack(registry, compose.content) },
+    {
+      path: 'docker-stack.yml',
+      content: await swarmStack(
+        registry,
+        compose.content,
+        await readFile(join(registry.root, 'nginx/nginx.conf'), 'utf8'),
+      ),
+    },
     await withBlocks('.env.example', { apps: envExampleApps(registry) }),
     { path: 'nginx/generated/limits.conf', content: nginxLimits(registry) },
     { path: 'nginx/generated/upstreams.conf', content: nginxUpstreams(registry) },

@@ -76,7 +76,9 @@ const KEPT = [
 export async function swarmStack(
   registry: Pick<Registry, 'apps'>,
   composeText: string,
+  nginxConf: string,
 ): Promise<string> {
+  const drainMs = appDrainMs(nginxConf)
   // Loaded here: yaml is a dev dependency (generating is a checkout's job, never an app's).
   const { parse, stringify } = await import('yaml')
   const compose = parse(composeText, { merge: true }) as Compose
@@ -91,7 +93,7 @@ export async function swarmStack(
       continue
     }
     const app = apps.get(name)
-    const converted = swarmService(service, app)
+    const converted = swarmService(service, app, drainMs)
     for (const volume of (converted.volumes as (string | object)[] | undefined) ?? []) {
       if (typeof volume === 'string') usedVolumes.add(volume.split(':')[0] ?? '')
     }
@@ -139,7 +141,26 @@ export async function swarmStack(
   )}`
 }
 
-function swarmService(service: Service, app: App | undefined): Record<string, unknown> {
+/**
+ * How long a replaced app keeps serving after SIGTERM (the service kit's SHUTDOWN_DRAIN_MS):
+ * Swarm drops a task from DNS as it stops it, and nginx keeps a name's addresses for its
+ * resolver's `valid=` time, so the app outlasts that by a second and nginx never meets a
+ * stopped address.
+ */
+function appDrainMs(nginxConf: string): number {
+  const valid = /^\s*resolver\s[^;]*\bvalid=(\d+)s\b/m.exec(nginxConf)?.[1]
+  if (!valid) throw new Error('nginx/nginx.conf: no `resolver … valid=<n>s`')
+  return (Number(valid) + 1) * 1000
+}
+
+/** The service kit's default bound on a shutdown after the drain (SHUTDOWN_TIMEOUT_MS). */
+const SHUTDOWN_TIMEOUT_S = 10
+
+function swarmService(
+  service: Service,
+  app: App | undefined,
+  drainMs: number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (service.image) {
     out.image = service.image.startsWith('flotilla/')
@@ -164,6 +185,9 @@ function swarmService(service: Service, app: App | undefined): Record<string, un
   if (volumes.length > 0) out.volumes = volumes
   if (service.ports) out.ports = service.ports.map(hostPort)
   if (app) {
+    out.environment = { ...(service.environment as object), SHUTDOWN_DRAIN_MS: String(drainMs) }
+    // Docker's kill comes after the drain and the kit's own bound on closing.
+    out.stop_grace_period = `${drainMs / 1000 + SHUTDOWN_TIMEOUT_S}s`
     const uid = String(appUid(app))
     out.secrets = [
       {
