@@ -178,9 +178,15 @@ async function teardown(): Promise<void> {
     .split('\n')
     .filter((image) => /^(.+\/)?flotilla\/[^:]+:swarm$/.test(image))
   if (tags.length > 0) await docker('image', 'rm', ...tags)
+  if (twoNode) {
+    const { secondNodeDown } = await import('./swarm/second-node.js')
+    await secondNodeDown(root)
+  }
   if (!swarmWasActive) await docker('swarm', 'leave', '--force')
   if (!registryWasUp) {
-    await run(['sh', '-c', 'kill "$(cat /var/lib/flotilla-registry/registry.pid)"'], { env })
+    // scripts/ci/registry.sh's pid file, in its data folder.
+    const data = env.FLOTILLA_REGISTRY_DATA ?? '/var/lib/flotilla-registry'
+    await run(['sh', '-c', 'kill "$(cat "$0/registry.pid")"', data], { env })
   }
 }
 
