@@ -124,7 +124,7 @@ let failures = 0
 try {
   console.log(`# ${appName} on ${basename(modelDir)} (${note}): ${modelDir}`)
   console.log(
-    `# flotilla: 1 worker, ${cpuQuota()} intra-op threads (CPU quota), as the ML image runs it; ${REFERENCE}: its defaults. ` +
+    `# flotilla: 1 worker, ${cpuQuota()} intra-op threads (its CPU quota: 1 in the stack's 1-CPU ML containers), its threads sleep between operators; ${REFERENCE}: onnxruntime's defaults (a thread per core, spinning). ` +
       `${rounds} rounds of ${seconds} s per side and load after ${WARMUP_SECONDS} s of warm-up, ` +
       'each side first in turn; load average (1 min) before→after each measurement',
   )

@@ -6,6 +6,15 @@ import type { InferenceSession } from 'onnxruntime-node'
  * requests, and no memory pattern (it plans buffers per input shape, and shapes vary here with
  * every batch).
  *
+ * Not spinning has a price at one request at a time: with 2 intra-op threads MiniLM's pool
+ * thread sleeps ~39 times per run (between operators) where a spinning one sleeps ~1, and each
+ * wake-up is latency on a quiet machine — what transformers.js, on onnxruntime's spinning
+ * defaults, gains there. Spinning, even stopped at the end of each run
+ * (session.force_spinning_stop) or bounded to 200 µs (session.intra_op.spin_duration_us),
+ * cost 1.4–2× the CPU per run and lost latency whenever other processes wanted the cores
+ * (measured at load average 10–50 on 2 cores). In the stack each ML container has one CPU,
+ * hence one thread and no pool to wake.
+ *
  * The memory arena stays on unless glibc's mmap threshold is fixed
  * (MALLOC_MMAP_THRESHOLD_, which an operator may set for memory). Without it glibc keeps the freed buffers
  * of every run (attention grows with batch × seq²) in fragmented heaps, and the arena, which
