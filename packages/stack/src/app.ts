@@ -15,6 +15,8 @@ export interface App {
   stores: Manifest['stores']
   resources: Manifest['resources']
   profile: string | null
+  /** ML tier: the model folder it serves (MODEL_DIR is /opt/models/<model>); base tier: null. */
+  model: string | null
   /** Operator settings passed through from .env (`<APP>_VAR`), with what each is for. */
   env: Record<string, string>
   /** Explicit `redisDb` or the derived one; non-null exactly when `stores.redis` is true. */

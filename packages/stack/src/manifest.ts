@@ -17,6 +17,9 @@ export const ENV_NAME_PATTERN = '^[A-Z][A-Z0-9_]{0,63}$'
 /** Compose profile names, restricted to lowercase. */
 export const PROFILE_PATTERN = '^[a-z0-9][a-z0-9_.-]*$'
 
+/** A model folder of the ML tier (images/ml: /opt/models/<model>, e.g. "embedding"). */
+const MODEL_PATTERN = '^[a-z][a-z0-9_-]*$'
+
 const CollectionNames = Type.Array(
   Type.String({
     pattern: COLLECTION_NAME_PATTERN,
@@ -73,6 +76,13 @@ export const ManifestSchema = Type.Object(
     profile: Type.Union([Type.String({ pattern: PROFILE_PATTERN }), Type.Null()], {
       description: 'null or a lowercase compose profile name, e.g. "ml"',
     }),
+    model: Type.Optional(
+      Type.String({
+        pattern: MODEL_PATTERN,
+        description:
+          'the ML tier\'s model the app serves, a lowercase folder name, e.g. "embedding"',
+      }),
+    ),
     redisDb: Type.Optional(
       Type.Integer({
         minimum: 0,

@@ -87,7 +87,7 @@ export function readApp(source: AppSource): ReadResult {
   for (const { field, message } of meaningProblems(manifest)) report(field, message)
   if (problems.length > 0) return { claims, problems }
 
-  const { tier, route, port, stores, resources, profile, redisDb, env = {} } = manifest
+  const { tier, route, port, stores, resources, profile, model, redisDb, env = {} } = manifest
   return {
     app: {
       name,
@@ -100,6 +100,7 @@ export function readApp(source: AppSource): ReadResult {
       stores,
       resources,
       profile,
+      model: model ?? null,
       redisDb,
       env,
     },
@@ -129,7 +130,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Rules the schema cannot say: values that are well-formed but unusable together. */
 /** Variables the generated compose service sets itself; an app's `env` may not take them. */
-const KIT_ENV = ['HOST', 'PORT', 'LOG_LEVEL', 'NODE_OPTIONS', 'BODY_LIMIT_BYTES']
+const KIT_ENV = ['HOST', 'PORT', 'LOG_LEVEL', 'NODE_OPTIONS', 'BODY_LIMIT_BYTES', 'MODEL_DIR']
 
 function meaningProblems(manifest: Manifest): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = []
@@ -148,6 +149,18 @@ function meaningProblems(manifest: Manifest): { field: string; message: string }
       field: 'flotilla.profile',
       message:
         'must name a compose profile (e.g. "ml") for tier "ml": the ML tier only starts with --profile',
+    })
+  }
+  if (manifest.tier === 'ml' && manifest.model === undefined) {
+    problems.push({
+      field: 'flotilla.model',
+      message:
+        'must name the ML tier\'s model the app serves (e.g. "embedding") for tier "ml": its MODEL_DIR',
+    })
+  } else if (manifest.tier === 'base' && manifest.model !== undefined) {
+    problems.push({
+      field: 'flotilla.model',
+      message: 'is for tier "ml" only: the base tier has no models',
     })
   }
   for (const key of Object.keys(manifest.env ?? {})) {

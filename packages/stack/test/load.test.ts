@@ -9,6 +9,7 @@ test('a valid registry loads, sorted by name, with paths relative to the root', 
     embedder: appPackage('embedder', {
       tier: 'ml',
       profile: 'ml',
+      model: 'embedding',
       route: '/embedder/',
       port: 3001,
       stores: { redis: true, chroma: ['memories'] },
@@ -35,11 +36,13 @@ test('a valid registry loads, sorted by name, with paths relative to the root', 
     stores: { postgres: true, redis: true },
     resources: { memory: '192M', cpus: '0.50' },
     profile: null,
+    model: null,
     redisDb: 7,
     env: {},
   })
   assert.equal(embedder?.tier, 'ml')
   assert.equal(embedder?.profile, 'ml')
+  assert.equal(embedder?.model, 'embedding')
   assert.ok(
     embedder?.redisDb !== null && embedder?.redisDb !== 7,
     'derived DB avoids the pinned one',

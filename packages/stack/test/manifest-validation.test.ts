@@ -187,9 +187,27 @@ const cases: {
   },
   {
     rule: 'ml tier without profile',
-    overrides: { tier: 'ml', profile: null },
+    overrides: { tier: 'ml', profile: null, model: 'embedding' },
     field: 'flotilla.profile',
     message: /--profile/,
+  },
+  {
+    rule: 'ml tier without model',
+    overrides: { tier: 'ml', profile: 'ml' },
+    field: 'flotilla.model',
+    message: /MODEL_DIR/,
+  },
+  {
+    rule: 'model on the base tier',
+    overrides: { model: 'embedding' },
+    field: 'flotilla.model',
+    message: /tier "ml" only/,
+  },
+  {
+    rule: 'model not a folder name',
+    overrides: { tier: 'ml', profile: 'ml', model: '../etc' },
+    field: 'flotilla.model',
+    message: /lowercase folder name/,
   },
   {
     rule: 'redisDb out of range',

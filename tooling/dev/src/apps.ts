@@ -13,15 +13,11 @@ const STOP_TIMEOUT_MS = 10_000
 const STOP_GROUP = 'kill -TERM -"$1" 2>/dev/null; sleep 5; kill -KILL -"$1" 2>/dev/null'
 
 /**
- * Where an ML app's model is: packages/ml/models/<the folder its image's MODEL_DIR names>
- * (the image gets /opt/models/<folder> from the same packages/ml build).
+ * Where an ML app's model is: packages/ml/models/<its manifest's model> (the image gets
+ * /opt/models/<model> from the same packages/ml build).
  */
 export function modelDirOf(root: string, app: App): string | undefined {
-  if (app.tier !== 'ml') return undefined
-  const dockerfile = readFileSync(join(root, app.dir, 'Dockerfile'), 'utf8')
-  const folder = /^ENV MODEL_DIR=\/opt\/models\/(\S+)$/m.exec(dockerfile)?.[1]
-  if (!folder) throw new Error(`${app.dir}/Dockerfile sets no MODEL_DIR=/opt/models/<folder>`)
-  return join(root, 'packages', 'ml', 'models', folder)
+  return app.model === null ? undefined : join(root, 'packages', 'ml', 'models', app.model)
 }
 
 export interface AppProcess {
