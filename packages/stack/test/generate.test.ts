@@ -39,7 +39,11 @@ interface ComposeService {
   volumes: string[]
   pids_limit: number
   healthcheck: { test: string[] }
-  build: { dockerfile: string; additional_contexts: Record<string, string> }
+  build: {
+    dockerfile: string
+    args: Record<string, string>
+    additional_contexts: Record<string, string>
+  }
   depends_on: Record<string, { condition: string }>
 }
 
@@ -61,6 +65,7 @@ async function twoApps(t: import('node:test').TestContext) {
       route: '/embedder/',
       port: 3101,
       profile: 'ml',
+      model: 'embedding',
       stores: { chroma: ['memories'] },
       resources: { memory: '512M', cpus: '1.00' },
     }),
@@ -92,6 +97,10 @@ test('compose: each app runs as its own uid with its limits, hardening and depen
   assert.equal(notes.depends_on.postgres?.condition, 'service_healthy')
   assert.equal(notes.environment.NODE_OPTIONS, '--max-old-space-size=144')
   assert.ok(notes.command.includes('--env-file-if-exists=/run/flotilla/secrets/apps/notes.env'))
+  // One Dockerfile for every app, told which one by APP.
+  assert.equal(notes.build.dockerfile, 'images/app/Dockerfile')
+  assert.deepEqual(notes.build.args, { APP: 'apps/notes' })
+  assert.equal(notes.environment.MODEL_DIR, undefined, 'a base-tier app has no model')
   // The tiers are named contexts: compose builds service:build and service:base first.
   assert.deepEqual(notes.build.additional_contexts, {
     workspace: 'service:build',
@@ -108,6 +117,8 @@ test('compose: each app runs as its own uid with its limits, hardening and depen
   const embedder = services.embedder as ComposeService
   assert.deepEqual(embedder.profiles, ['ml'])
   assert.equal(embedder.build.additional_contexts.tier, 'service:ml')
+  assert.equal(embedder.build.dockerfile, 'images/app/Dockerfile')
+  assert.equal(embedder.environment.MODEL_DIR, '/opt/models/embedding', "its manifest's model")
   assert.equal(embedder.read_only, true, 'the anchor merged into every app')
   assert.deepEqual(Object.keys(embedder.depends_on), ['provision', 'chroma-guard'])
 })

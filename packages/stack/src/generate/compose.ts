@@ -19,6 +19,12 @@ export const APP_SECRETS_DIR = '/run/flotilla/secrets'
 // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not JavaScript
 const TAG = '${FLOTILLA_TAG:-local}'
 
+/** Where the ML tier's image keeps its models, one folder per model (images/ml/Dockerfile). */
+const ML_MODELS_DIR = '/opt/models'
+
+/** Builds every app's image from its workspace folder (ARG APP) on its tier. */
+const APP_DOCKERFILE = 'images/app/Dockerfile'
+
 /** Share of the memory limit given to the V8 heap; the rest is buffers, stacks, native. */
 const HEAP_SHARE = 0.75
 
@@ -84,6 +90,9 @@ function appService(app: App): string[] {
     ['NODE_OPTIONS', `--max-old-space-size=${Math.max(heapMiB, 16)}`],
     // nginx's client_max_body_size for the app too: nginx refuses every oversized body.
     ['BODY_LIMIT_BYTES', `"${bodyLimitBytes(app)}"`],
+    ...(app.model === null
+      ? []
+      : [['MODEL_DIR', `${ML_MODELS_DIR}/${app.model}`] as [string, string]]),
     ...Object.keys(app.env).map((key): [string, string] => [key, `\${${appVariable(app, key)}:-}`]),
   ]
   // The status app alone sees the backups' public records (never the backups themselves).
@@ -99,8 +108,10 @@ function appService(app: App): string[] {
     `  image: flotilla/${app.name}:${TAG}`,
     '  build:',
     '    context: .',
-    `    dockerfile: ${app.dir}/Dockerfile`,
-    // Named contexts of the app's Dockerfile; compose builds these tier services first.
+    `    dockerfile: ${APP_DOCKERFILE}`,
+    '    args:',
+    `      APP: ${app.dir}`,
+    // Named contexts of the Dockerfile; compose builds these tier services first.
     '    additional_contexts:',
     '      workspace: service:build',
     `      tier: service:${app.tier}`,
