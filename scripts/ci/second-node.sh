@@ -13,9 +13,9 @@
 #
 # The node is another machine as far as Docker can tell: its own network namespace (reached
 # from the host only through the veth, like a VPS on a private network), hostname, data root,
-# exec root, containerd, pidfile, socket, bridge and iptables. It shares the host's mount table
-# (cgroup v1 hierarchies, the data root on ext4: overlay2 works) through a mount namespace of
-# its own, so its container mounts stay out of the host's.
+# exec root, containerd, pidfile, socket, bridge and iptables. It sees the host's mounts (the
+# cgroup v1 hierarchies) through a mount namespace of its own, so its container mounts stay out
+# of the host's. overlay2 works on its data root (tmpfs here; ext4 too).
 # No IPVS in some kernels (the CI one among them): swarm services must use endpoint_mode dnsrr
 # and host-mode ports there; the stack file does.
 #
@@ -25,7 +25,7 @@
 #
 # Environment: SECOND_NODE_SUBNET (first three octets of a free /30 at .0, default 192.168.213:
 # host .1, node .2),
-# SECOND_NODE_WAIT_SECONDS (default 60).
+# SECOND_NODE_WAIT_SECONDS (default 60), SECOND_NODE_DATA_SIZE (its data root's tmpfs, default 4g).
 set -Eeuo pipefail
 
 name=flotilla-node2
@@ -41,6 +41,7 @@ socket=$exec_root/docker.sock
 node2=(docker -H "unix://$socket")
 registry_port=5000
 wait_seconds=${SECOND_NODE_WAIT_SECONDS:-60}
+data_size=${SECOND_NODE_DATA_SIZE:-4g}
 
 log() { printf '==> second-node: %s\n' "$*" >&2; }
 die() { printf 'second-node.sh: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -69,6 +70,9 @@ up() {
   fi
   if ! node_ready; then
     mkdir -p "$exec_root" "$data_root"
+    # In memory: what it pulls (the ML apps, ~0.5 GB) goes away with one umount at `down`
+    # (deleting it from this disk took 20-40 s).
+    mountpoint -q "$data_root" || mount -t tmpfs -o "size=$data_size,mode=0710" "$name" "$data_root"
     # An empty config of its own: /etc/docker/daemon.json belongs to the machine's daemon.
     echo '{}' >"$exec_root/daemon.json"
     log "starting its dockerd (log: $exec_root/dockerd.log)"
@@ -165,6 +169,7 @@ down() {
   # Deleting the namespace deletes the veth with it.
   if ip netns list | grep -qw "$netns"; then ip netns delete "$netns"; fi
   (( ${#cgroups[@]} == 0 )) || find "${cgroups[@]}" -depth -type d -exec rmdir {} +
+  if mountpoint -q "$data_root"; then umount "$data_root"; fi
   rm -rf "$exec_root" "$data_root"
   log "removed (namespace, veth, daemon, data root, cgroups)"
 }
