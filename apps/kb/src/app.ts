@@ -24,7 +24,7 @@ export interface KbOptions {
 export async function kbApp(app: FastifyInstance, { config, env, replace }: KbOptions) {
   await app.register(stores, { ...(env ? { env } : {}), ...(replace ? { replace } : {}) })
   await app.register(embedder, {
-    url: config.EMBEDDER_URL,
+    ...(config.EMBEDDER_URL ? { url: config.EMBEDDER_URL } : {}),
     timeoutMs: config.EMBEDDER_TIMEOUT_MS,
   })
   await app.register(documents, { maxBackoffMs: config.INDEX_MAX_BACKOFF_MS })

@@ -7,8 +7,11 @@ import { type Static, Type } from 'typebox'
  */
 export const kbConfigSchema = serviceConfig({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002 }),
-  /** The embedder's address (the ml profile runs it), as the provisioner wrote it. */
-  EMBEDDER_URL: Type.String({ pattern: '^https?://' }),
+  /**
+   * The embedder's address (the ml profile runs it), as the provisioner wrote it; absent when
+   * the registry has no embedder, and then search answers 503 and writes queue.
+   */
+  EMBEDDER_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   EMBEDDER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** How often the re-index job looks for queued work. */
   INDEX_INTERVAL_MS: Type.Integer({ minimum: 10, default: 5_000 }),

@@ -226,3 +226,27 @@ describe('a crashed indexer', () => {
     assert.ok(kb.vectors.points.has(String(doc.id)))
   })
 })
+
+describe('no embedder in the registry', () => {
+  test('no EMBEDDER_URL in the credentials: kb serves, writes queue, search is 503', async () => {
+    // An empty value is an unset one (loadConfig), as a credential file without the line.
+    const alone = await startKb({ env: { EMBEDDER_URL: '' } })
+    try {
+      const created = await alone.app.inject({
+        method: 'POST',
+        url: '/kb/documents/',
+        payload: { title: 'written with no embedder at all' },
+      })
+      assert.equal(created.statusCode, 201, created.body)
+      assert.deepEqual(created.json().pendingIndex, ['vector'])
+      const search = await alone.app.inject('/kb/search?q=anything')
+      assert.equal(search.statusCode, 503)
+      assert.match(search.json().error.message, /EMBEDDER_URL is not set/)
+      const ready = (await alone.app.inject('/readyz')).json()
+      assert.equal(ready.status, 'degraded')
+      assert.match(ready.dependencies.embedder.error, /not configured/)
+    } finally {
+      await alone.close()
+    }
+  })
+})

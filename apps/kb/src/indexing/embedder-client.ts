@@ -13,6 +13,19 @@ export interface EmbedderClient {
   ready(signal?: AbortSignal): Promise<void>
 }
 
+const NOT_CONFIGURED = 'not configured (EMBEDDER_URL is not set)'
+
+/** No embedder in the stack: every call fails as an embedder that is away would. */
+export const noEmbedder: EmbedderClient = {
+  async embed(texts) {
+    if (texts.length === 0) return []
+    throw new EmbedderUnavailableError(NOT_CONFIGURED)
+  },
+  async ready() {
+    throw new EmbedderUnavailableError(NOT_CONFIGURED)
+  },
+}
+
 /** The embedder's TEI-style API (`POST /embedder/embed`) over the internal network. */
 export function embedderClient(baseUrl: string, timeoutMs: number): EmbedderClient {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`
