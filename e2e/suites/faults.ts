@@ -18,18 +18,15 @@ import { parseEnv, promisify } from 'node:util'
 import { APP_SECRETS_DIR, type App, loadRegistry, resourcesFor } from '@flotilla/stack'
 import type { Stack } from '../stack-handle.js'
 import {
-  type Answer,
-  type Call,
-  caller,
   containerId,
   type Fault,
   type KeptState,
-  ok,
   runFault,
   summary,
   type WriteLoad,
   waitHealthy,
 } from './lib/fault-run.js'
+import { type Answer, type Call, caller, ok } from './lib/http.js'
 
 const exec = promisify(execFile)
 

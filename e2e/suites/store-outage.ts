@@ -8,15 +8,10 @@ import { execFileSync } from 'node:child_process'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Stack } from '../stack-handle.js'
+import { type Answer, caller } from './lib/http.js'
 
 /** A stopped store's dependants notice within one pool timeout; restarts take seconds. */
 const SETTLE_MS = 60_000
-
-interface Answer {
-  status: number
-  contentType: string
-  body: unknown
-}
 
 export default function (stack: Stack) {
   const compose = (...args: string[]) =>
@@ -27,22 +22,13 @@ export default function (stack: Stack) {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
 
-  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const response = await fetch(`${stack.base}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    let parsed: unknown = text
-    try {
-      parsed = JSON.parse(text)
-    } catch {}
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? '',
-      body: parsed,
-    }
+  const call = caller(stack.base)
+
+  /** A note written before the outage, to be read through it. */
+  const noteBefore = async (title: string): Promise<number> => {
+    const note = await call('POST', '/notes/', { title })
+    assert.equal(note.status, 201, JSON.stringify(note.body))
+    return (note.body as { id: number }).id
   }
 
   /** Polls until `done` holds; every answer on the way must be one a caller can act on. */
@@ -63,6 +49,7 @@ export default function (stack: Stack) {
   }
 
   const assertNoBare5xx = (what: string, answer: Answer) => {
+    assert.notEqual(answer.status, 0, `${what}: nginx did not answer (${answer.body})`)
     if (answer.status < 500) return
     assert.equal(answer.status, 503, `${what}: ${answer.status} ${JSON.stringify(answer.body)}`)
     assertErrorShape(what, answer)
@@ -141,9 +128,7 @@ export default function (stack: Stack) {
   test('store-outage: postgres stopped → notes and kb answer 503 through nginx, then recover', {
     skip: !stack.hasApp('notes') || !stack.hasApp('kb'),
   }, async () => {
-    const note = await call('POST', '/notes/', { title: 'before the outage' })
-    assert.equal(note.status, 201)
-    const noteId = (note.body as { id: number }).id
+    const noteId = await noteBefore('before the outage')
     container('stop', 'postgres')
     try {
       for (const [what, path] of [
@@ -209,9 +194,7 @@ export default function (stack: Stack) {
   test('store-outage: redis stopped → notes keeps serving from PostgreSQL, then recovers', {
     skip: !stack.hasApp('notes'),
   }, async () => {
-    const note = await call('POST', '/notes/', { title: 'cached before the outage' })
-    assert.equal(note.status, 201)
-    const noteId = (note.body as { id: number }).id
+    const noteId = await noteBefore('cached before the outage')
     container('stop', 'redis')
     try {
       const { answer } = await until(

@@ -7,11 +7,10 @@ import { execFile } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import type { Stack } from '../../stack-handle.js'
+import { type Answer, ok } from './http.js'
 
 const exec = promisify(execFile)
 
-/** A request with no answer by then counts as unanswered (status 0), never as acknowledged. */
-const REQUEST_TIMEOUT_MS = 10_000
 /** The write load's pace: modest, and under notes' 600 requests a minute with the probes. */
 const WRITE_INTERVAL_MS = 300
 const MAX_WRITES_IN_FLIGHT = 4
@@ -21,40 +20,6 @@ const PROBE_INTERVAL_MS = 250
 const BASELINE_BOUND_MS = 30_000
 /** Load kept going after recovery, so writes right after it are checked too. */
 const TAIL_MS = 1_000
-
-export interface Answer {
-  status: number
-  body: unknown
-}
-
-export type Call = (method: string, path: string, body?: unknown) => Promise<Answer>
-
-/** Requests through nginx; a network error or timeout is status 0. */
-export function caller(base: string, headers: Record<string, string> = {}): Call {
-  return async (method, path, body) => {
-    try {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          ...headers,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      })
-      const text = await response.text()
-      let parsed: unknown = text
-      try {
-        parsed = text ? JSON.parse(text) : null
-      } catch {}
-      return { status: response.status, body: parsed }
-    } catch (error) {
-      return { status: 0, body: (error as Error).message }
-    }
-  }
-}
-
-export const ok = (answer: Answer) => answer.status >= 200 && answer.status < 300
 
 /** Writes that prove, for one fault, that nothing acknowledged is lost. */
 export interface WriteLoad<Ack> {
