@@ -174,10 +174,31 @@ async function teardown(): Promise<void> {
     await docker('secret', 'ls', '-q', '--filter', `label=flotilla.stack=${stackName}`)
   ).trim()
   if (secrets) await docker('secret', 'rm', ...secrets.split('\n'))
-  const tags = (await docker('image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'))
+  // This run's tags and every reference in the registry's namespace (pushed, rolled out), by
+  // name: an image the compose run's tags also name stays.
+  const references = (
+    await docker('image', 'ls', '--format', '{{.Repository}} {{.Tag}} {{.Digest}} {{.ID}}')
+  )
     .split('\n')
-    .filter((image) => /^(.+\/)?flotilla\/[^:]+:swarm$/.test(image))
-  if (tags.length > 0) await docker('image', 'rm', ...tags)
+    .map((line) => line.split(' '))
+    .filter(
+      ([repository = '', tag]) =>
+        repository.startsWith('127.0.0.1:5000/flotilla/') ||
+        (repository.startsWith('flotilla/') && tag === TAG),
+    )
+    // Untagged: by digest, or by id when it has none (rm without --force keeps a shared one).
+    .map(([repository, tag, digest, id = '']) =>
+      tag !== '<none>'
+        ? `${repository}:${tag}`
+        : digest && digest !== '<none>'
+          ? `${repository}@${digest}`
+          : id,
+    )
+  for (const reference of new Set(references)) {
+    await docker('image', 'rm', reference).catch((error: Error) => {
+      console.log(`# kept ${reference}: ${error.message.split('\n')[1] ?? ''}`)
+    })
+  }
   if (twoNode) {
     const { secondNodeDown } = await import('./swarm/second-node.js')
     await secondNodeDown(root)
