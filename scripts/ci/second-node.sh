@@ -128,6 +128,15 @@ down() {
     local id
     id=$("${node2[@]}" info --format '{{.Swarm.NodeID}}')
     if [[ -n $id ]]; then
+      # Drained first: a node removed with tasks on it leaves them "Running" in the manager's
+      # view, and the next deploy never converges.
+      if docker node update --availability drain "$id" >/dev/null 2>&1; then
+        local waited=0
+        while [[ -n $(docker node ps "$id" --filter desired-state=running -q 2>/dev/null) ]] && (( waited < wait_seconds )); do
+          sleep 1
+          waited=$((waited + 1))
+        done
+      fi
       "${node2[@]}" swarm leave --force >&2 || true
       # The manager keeps a left node as Down until removed.
       docker node rm --force "$id" >/dev/null 2>&1 || true
