@@ -44,7 +44,7 @@ const COMMANDS: Record<string, Command> = {
   'new-app': {
     usage: `usage: scripts/new-app <name> --tier base|ml [--route /x/] [--port N] [--stores LIST]
 
-Scaffolds apps/<name> (code, test, Dockerfile, manifest with a pinned port and Redis DB)
+Scaffolds apps/<name> (code, test, manifest with a pinned port and Redis DB)
 and regenerates docker-compose.yml, nginx routes and .env.example. The name and every
 collision with the registry are checked before any file is written.
   --stores  postgres,redis,neo4j,qdrant:<a+b>,chroma:<a+b>   (default: none)

@@ -104,7 +104,7 @@ describe('new-app', () => {
 
     const compose = await readFile(join(root, 'docker-compose.yml'), 'utf8')
     assert.match(compose, /^ {2}hello_app:\n {4}<<: \*app\n {4}image: flotilla\/hello_app:/m)
-    assert.match(compose, /dockerfile: apps\/hello_app\/Dockerfile/)
+    assert.match(compose, /dockerfile: images\/app\/Dockerfile\n {6}args:\n {8}APP: apps\/hello_app\n/)
     const upstreams = await readFile(join(root, 'nginx/generated/upstreams.conf'), 'utf8')
     assert.match(
       upstreams,
@@ -133,8 +133,7 @@ describe('new-app', () => {
     const { plan } = await newApp(root, { name: 'ml_thing', tier: 'ml' })
     assert.equal(plan.manifest.profile, 'ml')
     assert.ok(plan.manifest.port >= 3100)
-    const dockerfile = await readFile(join(root, 'apps/ml_thing/Dockerfile'), 'utf8')
-    assert.match(dockerfile, /^FROM tier$/m)
+    assert.equal(plan.manifest.model, 'embedding')
     // Its `tier` context is the ML tier's service, so compose builds that tier first.
     const compose = await readFile(join(root, 'docker-compose.yml'), 'utf8')
     const start = compose.search(/^ {2}ml_thing:$/m)
@@ -142,5 +141,6 @@ describe('new-app', () => {
     const rest = compose.slice(start + 1)
     const service = rest.slice(0, rest.search(/^ {2}\S/m))
     assert.match(service, /^ {8}tier: service:ml$/m)
+    assert.match(service, /^ {6}MODEL_DIR: \/opt\/models\/embedding$/m)
   })
 })

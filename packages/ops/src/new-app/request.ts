@@ -22,6 +22,8 @@ export interface NewAppPlan {
     stores: Partial<Record<StoreName, boolean | string[]>>
     resources: { memory: string; cpus: string }
     profile: string | null
+    /** The ML tier's model the app loads (MODEL_DIR); ML apps only. */
+    model?: string
     redisDb?: number
   }
 }
@@ -96,6 +98,8 @@ export function planNewApp(registry: Registry, request: NewAppRequest): NewAppPl
       stores,
       resources: RESOURCES[tier],
       profile: tier === 'ml' ? 'ml' : null,
+      // The ML template embeds text, as the embedder does.
+      ...(tier === 'ml' ? { model: 'embedding' } : {}),
       ...(redisDb === undefined ? {} : { redisDb }),
     },
   }

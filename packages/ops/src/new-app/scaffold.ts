@@ -94,7 +94,7 @@ async function assertRegistryAccepts(root: string, name: string, packageJson: st
   }
 }
 
-/** The base template, then the tier's files over it, with the placeholders filled in. */
+/** The app template (one for both tiers: the manifest says the rest), placeholders filled in. */
 async function copyTemplate(plan: NewAppPlan, target: string): Promise<string[]> {
   const stores = Object.entries(plan.manifest.stores).flatMap(([store, used]) =>
     used ? [`'${store}'`] : [],
@@ -106,20 +106,18 @@ async function copyTemplate(plan: NewAppPlan, target: string): Promise<string[]>
     __STORES__: stores.join(', '),
   }
   const written = new Set<string>()
-  for (const layer of ['base', plan.tier]) {
-    const dir = join(TEMPLATES_DIR, layer)
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-    for (const entry of entries.filter((e) => e.isFile())) {
-      const relative = join(entry.parentPath, entry.name).slice(dir.length + 1)
-      const text = await readFile(join(dir, relative), 'utf8')
-      const filled = text.replace(
-        /__NAME__|__ROUTE__|__TIER__|__STORES__/g,
-        (token) => replacements[token] ?? token,
-      )
-      await mkdir(join(target, relative, '..'), { recursive: true })
-      await writeFile(join(target, relative), filled)
-      written.add(`${plan.dir}/${relative}`)
-    }
+  const dir = join(TEMPLATES_DIR, 'app')
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const relative = join(entry.parentPath, entry.name).slice(dir.length + 1)
+    const text = await readFile(join(dir, relative), 'utf8')
+    const filled = text.replace(
+      /__NAME__|__ROUTE__|__TIER__|__STORES__/g,
+      (token) => replacements[token] ?? token,
+    )
+    await mkdir(join(target, relative, '..'), { recursive: true })
+    await writeFile(join(target, relative), filled)
+    written.add(`${plan.dir}/${relative}`)
   }
   return [...written].sort()
 }
