@@ -50,8 +50,8 @@ export class ReadinessRegistry {
       : down.some(([, result]) => result.required)
         ? 'unavailable'
         : down.length > 0
-        ? 'degraded'
-        : 'ready'
+          ? 'degraded'
+          : 'ready'
     return { status, dependencies }
   }
 
