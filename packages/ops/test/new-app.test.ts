@@ -104,7 +104,10 @@ describe('new-app', () => {
 
     const compose = await readFile(join(root, 'docker-compose.yml'), 'utf8')
     assert.match(compose, /^ {2}hello_app:\n {4}<<: \*app\n {4}image: flotilla\/hello_app:/m)
-    assert.match(compose, /dockerfile: images\/app\/Dockerfile\n {6}args:\n {8}APP: apps\/hello_app\n/)
+    assert.match(
+      compose,
+      /dockerfile: images\/app\/Dockerfile\n {6}args:\n {8}APP: apps\/hello_app\n/,
+    )
     const upstreams = await readFile(join(root, 'nginx/generated/upstreams.conf'), 'utf8')
     assert.match(
       upstreams,
