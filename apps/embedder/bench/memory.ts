@@ -23,6 +23,7 @@ const redis = await startRedis()
 const server = await startServerProcess(appName, [app.main], {
   MODEL_DIR: modelDir,
   REDIS_URL: redis.url,
+  REDIS_KEY_PREFIX: `${appName}:`,
   POOL_SIZE: '1',
 })
 try {

@@ -103,6 +103,8 @@ const flotilla = (precision: 'fp32' | 'int8'): Side => ({
       MODEL_DIR: modelDir,
       MODEL_PRECISION: precision,
       REDIS_URL: redis.url,
+      // What the provisioner writes beside REDIS_URL (the app's ACL key pattern).
+      REDIS_KEY_PREFIX: `${appName}:`,
       POOL_SIZE: '1',
       MAX_BATCH_SIZE: String(MAX_BATCH_SIZE),
       MAX_BATCH_TOKENS: String(MAX_BATCH_TOKENS),
