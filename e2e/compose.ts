@@ -171,3 +171,18 @@ export function freePort(): Promise<number> {
     })
   })
 }
+
+/** `timed(label, step)` runs a step and prints its seconds; `timings` keeps them for a summary. */
+export function stepTimer() {
+  const timings: Record<string, number> = {}
+  async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    try {
+      return await step()
+    } finally {
+      timings[label] = Math.round((performance.now() - started) / 100) / 10
+      console.log(`# ${label}: ${timings[label]}s`)
+    }
+  }
+  return { timings, timed }
+}

@@ -25,6 +25,7 @@ import {
   modelsDir,
   removeImages,
   run,
+  stepTimer,
 } from './compose.js'
 import type { Stack, Target } from './stack-handle.js'
 
@@ -58,19 +59,9 @@ let compose: string[] = []
 /** Shared services left out because their image is not on this machine. */
 let missing: string[] = []
 let composeFile = ''
-const timings: Record<string, number> = {}
+const { timings, timed } = stepTimer()
 /** Image builds from scratch on a busy 2-core machine take well over the default 10 min. */
 const BUILD_TIMEOUT_MS = 1_800_000
-
-async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
-  const started = performance.now()
-  try {
-    return await step()
-  } finally {
-    timings[label] = Math.round((performance.now() - started) / 100) / 10
-    console.log(`# ${label}: ${timings[label]}s`)
-  }
-}
 
 before(async () => {
   await timed('stand-in images', () =>

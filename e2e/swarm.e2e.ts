@@ -21,7 +21,7 @@ import { loadRegistry } from '@flotilla/stack'
 import body from './body.js'
 import { requester } from './body-http.js'
 import { underLoad } from './body-load.js'
-import { composeWithoutMissingImages, freePort, imageExists, run } from './compose.js'
+import { composeWithoutMissingImages, freePort, imageExists, run, stepTimer } from './compose.js'
 import type { SwarmStack, Target } from './stack-handle.js'
 
 const exec = promisify(execFile)
@@ -45,21 +45,11 @@ const env: NodeJS.ProcessEnv = {
 const base = `http://127.0.0.1:${port}`
 const json = requester(base)
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-swarm-'))
-const timings: Record<string, number> = {}
+const { timings, timed } = stepTimer()
 const DEPLOY_TIMEOUT_MS = 900_000
 let missing: string[] = []
 let swarmWasActive = true
 let registryWasUp = true
-
-async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
-  const started = performance.now()
-  try {
-    return await step()
-  } finally {
-    timings[label] = Math.round((performance.now() - started) / 100) / 10
-    console.log(`# ${label}: ${timings[label]}s`)
-  }
-}
 
 /** A command's stdout, its stderr (the operator commands' progress) printed as comments. */
 async function script(args: string[]): Promise<string> {
