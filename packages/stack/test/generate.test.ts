@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { parse } from 'yaml'
-import { bodyLimitBytes, nginxUpstreams } from '../src/generate/index.js'
+import {
+  bodyLimitBytes,
+  nginxUpstreams,
+  parseStoreCompose,
+  readStoreComposes,
+  STORE_SERVICE,
+  StoreComposeError,
+  storeComposeFile,
+} from '../src/generate/index.js'
 import {
   appUid,
   composeAppAnchor,
@@ -14,6 +22,7 @@ import {
   MarkerError,
   nginxRoutes,
   replaceBlock,
+  STORE_NAMES,
   staleFiles,
   writeGenerated,
 } from '../src/index.js'
@@ -220,7 +229,9 @@ test('markers: the block between the markers is replaced, the rest kept', () => 
 test('check: a stale generated file is named, and generate makes it current', async (t) => {
   const registry = await twoApps(t)
   execFileSync('mkdir', ['-p', join(registry.root, 'nginx/generated')])
-  for (const path of ['docker-compose.yml', '.env.example', 'nginx/nginx.conf']) {
+  const stores = STORE_NAMES.map(storeComposeFile)
+  for (const path of ['docker-compose.yml', '.env.example', 'nginx/nginx.conf', ...stores]) {
+    mkdirSync(dirname(join(registry.root, path)), { recursive: true })
     writeFileSync(join(registry.root, path), readFileSync(join(repoRoot, path), 'utf8'))
   }
   assert.deepEqual(await staleFiles(registry), [
@@ -239,8 +250,74 @@ test('check: a stale generated file is named, and generate makes it current', as
     ['notes', 'embedder'],
   )
   assert.ok(compose.services.nginx.ports, 'hand-written services kept')
+  assert.ok(compose.services['chroma-guard'], "a store's services spliced in")
 })
 
 test('check: the committed generated files match the repository registry', async () => {
   assert.deepEqual(await staleFiles(await loadRegistry(repoRoot)), [], 'run npm run generate')
+})
+
+test("stores: each store's compose.yml is spliced in the registry's store order, as written", async () => {
+  const text = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')
+  const compose = parse(text, { merge: true }) as {
+    services: Record<string, unknown>
+    volumes: Record<string, unknown>
+  }
+  const stores = await readStoreComposes(repoRoot)
+  assert.deepEqual(
+    stores.map((store) => store.store),
+    STORE_NAMES,
+  )
+  const names = Object.keys(compose.services)
+  const storeServices = stores.flatMap((store) => store.serviceNames)
+  // One run of services in store order, copied line for line (comments included).
+  const first = names.indexOf(storeServices[0] ?? '')
+  assert.deepEqual(names.slice(first, first + storeServices.length), storeServices)
+  for (const store of stores) {
+    assert.ok(
+      text.includes(store.services.map((line) => (line === '' ? '' : `  ${line}`)).join('\n')),
+      store.store,
+    )
+    assert.ok(store.serviceNames.includes(STORE_SERVICE[store.store]), store.store)
+    for (const line of store.volumes) {
+      const volume = line.replace(/:$/, '')
+      assert.ok(volume in compose.volumes, `${store.store} owns the volume ${volume}`)
+    }
+  }
+  assert.deepEqual(
+    stores.find((store) => store.store === 'chroma')?.serviceNames,
+    ['chroma', 'chroma-guard'],
+    'the guard is part of its store',
+  )
+})
+
+test("stores: a fragment that is missing, has a stray key or lacks its apps' service is refused", async (t) => {
+  const root = await fakeRoot(t, {})
+  await assert.rejects(readStoreComposes(root), (error: unknown) => {
+    assert.ok(error instanceof StoreComposeError)
+    assert.equal(
+      error.message,
+      'packages/data/src/postgres/compose.yml: not found; every store has one',
+    )
+    return true
+  })
+  assert.throws(
+    () =>
+      parseStoreCompose('redis', '# about\nservices:\n  redis:\n    image: x\nnetworks:\n  a:\n'),
+    /^StoreComposeError: packages\/data\/src\/redis\/compose\.yml: line 5: "networks" is not services or volumes$/,
+  )
+  assert.throws(
+    () => parseStoreCompose('redis', 'services:\n  redis:\n# a comment out of place\n'),
+    /line 3: expected "services:", "volumes:" or a line indented under them/,
+  )
+  assert.throws(
+    () => parseStoreCompose('chroma', 'services:\n  chroma:\n    image: x\n'),
+    /chroma\/compose\.yml: no service "chroma-guard", the one its apps wait for/,
+  )
+  const parsed = parseStoreCompose(
+    'qdrant',
+    '# about\nservices:\n  # why\n  qdrant:\n    image: x\n\nvolumes:\n  qdrant_data:\n',
+  )
+  assert.deepEqual(parsed.services, ['# why', 'qdrant:', '  image: x'])
+  assert.deepEqual(parsed.volumes, ['qdrant_data:'])
 })

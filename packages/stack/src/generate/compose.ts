@@ -6,7 +6,9 @@ import {
   BACKUP_RECORDS_READER,
   BACKUP_RECORDS_VARIABLE,
 } from '../backup-records.js'
+import { STORE_NAMES } from '../manifest.js'
 import { parseMemory } from '../quantities.js'
+import { STORE_SERVICE } from './stores.js'
 import { bodyLimitBytes } from './tier-defaults.js'
 import { appUid } from './uid.js'
 
@@ -138,15 +140,7 @@ function appService(app: App): string[] {
   ]
 }
 
-/** The shared services an app must find healthy before it starts, in compose order. */
+/** The shared services an app must find healthy before it starts, in the registry's store order. */
 function storeServices(app: App): string[] {
-  const { postgres, redis, qdrant, chroma, neo4j } = app.stores
-  return [
-    ...(postgres ? ['postgres'] : []),
-    ...(redis ? ['redis'] : []),
-    ...(qdrant ? ['qdrant'] : []),
-    ...(chroma ? ['chroma-guard'] : []),
-    // Community apps reach Neo4j only through its guard (Neo4j sits on neo4j_backend).
-    ...(neo4j ? ['neo4j-guard'] : []),
-  ]
+  return STORE_NAMES.filter((store) => app.stores[store]).map((store) => STORE_SERVICE[store])
 }

@@ -5,6 +5,7 @@ import { composeAppAnchor, composeAppServices } from './compose.js'
 import { envExampleApps } from './env-example.js'
 import { replaceBlock } from './markers.js'
 import { nginxLimits, nginxRoutes, nginxUpstreams } from './nginx.js'
+import { composeStoreServices, composeStoreVolumes, readStoreComposes } from './stores.js'
 import { swarmStack } from './swarm.js'
 
 export interface GeneratedFile {
@@ -15,7 +16,7 @@ export interface GeneratedFile {
 
 /**
  * The full expected content of every generated file: whole files, or hand-written files
- * whose marked blocks are filled in from the registry.
+ * whose marked blocks are filled in from the registry and the stores' compose.yml files.
  */
 export async function generatedFiles(registry: Registry): Promise<GeneratedFile[]> {
   const withBlocks = async (
@@ -28,9 +29,12 @@ export async function generatedFiles(registry: Registry): Promise<GeneratedFile[
     }
     return { path, content }
   }
+  const stores = await readStoreComposes(registry.root)
   const compose = await withBlocks('docker-compose.yml', {
     'x-app': composeAppAnchor(),
+    stores: composeStoreServices(stores),
     apps: composeAppServices(registry),
+    'store-volumes': composeStoreVolumes(stores),
   })
   return [
     compose,

@@ -11,6 +11,13 @@ export {
   UPSTREAM_KEEPALIVE,
 } from './nginx.js'
 export {
+  parseStoreCompose,
+  readStoreComposes,
+  STORE_SERVICE,
+  StoreComposeError,
+  storeComposeFile,
+} from './stores.js'
+export {
   appSecretKey,
   appSecretVariable,
   ML_PLACEMENT_VARIABLE,

@@ -5,6 +5,7 @@ import { loadRegistry } from '../load.js'
 import { RegistryError } from '../problems.js'
 import { staleFiles, writeGenerated } from './files.js'
 import { MarkerError } from './markers.js'
+import { StoreComposeError } from './stores.js'
 import { tierVersionProblems } from './tiers.js'
 
 const root = resolve(import.meta.dirname, '../../../..')
@@ -24,7 +25,15 @@ try {
     console.log(written.length > 0 ? `wrote ${written.join(', ')}` : 'generated files up to date')
   }
 } catch (error) {
-  if (!(error instanceof RegistryError || error instanceof MarkerError)) throw error
+  if (
+    !(
+      error instanceof RegistryError ||
+      error instanceof MarkerError ||
+      error instanceof StoreComposeError
+    )
+  ) {
+    throw error
+  }
   console.error(error.message)
   process.exit(1)
 }
