@@ -43,30 +43,6 @@ export type FleetApp = Static<typeof FleetAppSchema>
 export type FleetService = Static<typeof FleetServiceSchema>
 export type Fleet = Static<typeof FleetSchema>
 
-/**
- * The shared services every stack runs, probed without credentials: a status page must not
- * hold admin secrets, so stores that need a login are checked by a TCP connect, and the ones
- * that offer an unauthenticated health endpoint are asked over HTTP. Chroma and Neo4j are
- * reached only through their guards (Neo4j sits on an internal network with its guard), whose
- * /readyz checks the store behind.
- */
-export const SHARED_SERVICES: readonly FleetService[] = [
-  { name: 'postgres', description: 'PostgreSQL', probe: 'tcp://postgres:5432' },
-  { name: 'redis', description: 'Redis', probe: 'tcp://redis:6379' },
-  { name: 'qdrant', description: 'Qdrant', probe: 'http://qdrant:6333/readyz' },
-  {
-    name: 'chroma',
-    description: 'ChromaDB via chroma-guard',
-    probe: 'http://chroma-guard:8000/readyz',
-  },
-  {
-    name: 'neo4j',
-    description: 'Neo4j via neo4j-guard',
-    probe: 'http://neo4j-guard:7475/readyz',
-  },
-  { name: 'nginx', description: 'nginx', probe: 'tcp://nginx:80' },
-]
-
 export class FleetFileError extends Error {
   constructor(file: string, problems: string[]) {
     super(`invalid fleet file ${file}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`)

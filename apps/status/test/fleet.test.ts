@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { loadRegistry } from '@flotilla/stack'
-import { fleetFromRegistry } from '../scripts/fleet-from-registry.js'
-import { type Fleet, readFleet, SHARED_SERVICES } from '../src/fleet.js'
+import { fleetFromRegistry, SHARED_SERVICES } from '../scripts/fleet-from-registry.js'
+import { type Fleet, readFleet } from '../src/fleet.js'
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
 
