@@ -8,8 +8,8 @@ import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { provisionRepository } from '../../provision/src/index.js'
-import { appDataConfigFromEnv } from '../src/clients/config.js'
-import { openAppData } from '../src/clients/open.js'
+import { appDataConfigFromEnv } from '../src/config.js'
+import { openAppData } from '../src/open.js'
 import { appEnvOf, makeRepo, startOwnServers } from '../test/fixtures.js'
 
 const ROUNDS = 10

@@ -1,10 +1,10 @@
 import type { StoreName } from '@flotilla/stack'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type AppDataConfig, appDataConfigFromEnv } from './clients/config.js'
-import { type AppData, openAppData } from './clients/open.js'
-import type { RetryOptions } from './clients/retry.js'
+import { type AppDataConfig, appDataConfigFromEnv } from './config.js'
 import { runMigrations } from './migrations.js'
+import { type AppData, openAppData } from './open.js'
+import type { RetryOptions } from './retry.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

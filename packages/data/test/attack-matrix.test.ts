@@ -21,11 +21,11 @@ import {
   startLocalGuard as startNeo4jGuard,
 } from '../../../services/neo4j-guard/src/local.js'
 import { provisionRepository } from '../../provision/src/index.js'
-import { appDataConfigFromEnv } from '../src/clients/config.js'
-import { type AppData, openAppData } from '../src/clients/open.js'
+import { appDataConfigFromEnv } from '../src/config.js'
 import type { AppGraph } from '../src/neo4j/graph.js'
 import { labelOfApp } from '../src/neo4j/guard-api.js'
 import { neo4jGuardToken } from '../src/neo4j/token.js'
+import { type AppData, openAppData } from '../src/open.js'
 import { appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
 import {
   graphAttempts,

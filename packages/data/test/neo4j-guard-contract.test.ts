@@ -9,7 +9,7 @@ import {
   neo4jPrincipal,
   provisionNeo4j,
 } from '../../provision/src/index.js'
-import { appDataConfigFromEnv } from '../src/clients/config.js'
+import { appDataConfigFromEnv } from '../src/config.js'
 import {
   appOfNeo4jGuardToken,
   GraphInputError,

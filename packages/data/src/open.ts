@@ -1,12 +1,12 @@
 import type { DependencyCheck } from '@flotilla/service'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
-import { type AppGraph, openGraph } from '../neo4j/index.js'
-import { openQdrant, type ScopedQdrant } from '../qdrant/index.js'
-import { ScopedChroma } from './chroma.js'
+import { ScopedChroma } from './chroma/index.js'
 import type { AppDataConfig } from './config.js'
-import { openPostgres } from './postgres.js'
-import { createRedis } from './redis.js'
+import { type AppGraph, openGraph } from './neo4j/index.js'
+import { openPostgres } from './postgres/index.js'
+import { openQdrant, type ScopedQdrant } from './qdrant/index.js'
+import { createRedis } from './redis/index.js'
 import { DEFAULT_RETRY } from './retry.js'
 
 /** The scoped client of each store. */

@@ -1,6 +1,6 @@
 import { AppError, isDependencyUnavailable } from '@flotilla/service'
 import pg from 'pg'
-import { DEFAULT_RETRY, type RetryOptions, withRetry } from './retry.js'
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from '../retry.js'
 
 /** Runs a query, turning an unreachable server into a 503 in the service's error shape. */
 export async function query<R extends pg.QueryResultRow>(

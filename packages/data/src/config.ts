@@ -1,8 +1,8 @@
-import type { GraphConfig } from '../neo4j/index.js'
-import { collectionsInQdrantToken, type QdrantClientConfig } from '../qdrant/index.js'
-import type { ChromaClientConfig } from './chroma.js'
-import type { PostgresClientConfig } from './postgres.js'
-import type { RedisClientConfig } from './redis.js'
+import type { ChromaClientConfig } from './chroma/index.js'
+import type { GraphConfig } from './neo4j/index.js'
+import type { PostgresClientConfig } from './postgres/index.js'
+import { collectionsInQdrantToken, type QdrantClientConfig } from './qdrant/index.js'
+import type { RedisClientConfig } from './redis/index.js'
 import type { RetryOptions } from './retry.js'
 
 /** What an app needs to open its stores: the content of its credentials file, typed. */

@@ -1,1 +1,0 @@
-export { type ChromaClientConfig, ScopedChroma } from './clients/chroma.js'

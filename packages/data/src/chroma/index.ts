@@ -1,0 +1,1 @@
+export { type ChromaClientConfig, ScopedChroma } from './client.js'

@@ -1,0 +1,6 @@
+export { type MigrationOptions, runMigrations } from '../migrations.js'
+export {
+  openPostgres,
+  type PostgresClientConfig,
+  query,
+} from './client.js'

@@ -1,1 +1,0 @@
-export { createRedis, type RedisClientConfig } from './clients/redis.js'

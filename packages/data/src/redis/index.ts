@@ -1,0 +1,1 @@
+export { createRedis, type RedisClientConfig } from './client.js'
