@@ -9,7 +9,7 @@ export const embedderConfigSchema = serviceConfig({
   /** Other names accepted for the model, comma-separated. */
   MODEL_ALIASES: Type.String({ default: '' }),
   /**
-   * Key of the callers' tokens (`appToken('embedder', secret, app)`, handed to each app as
+   * Key of the callers' tokens (`appToken('embedder', secret, app, {})`, handed to each app as
    * EMBEDDER_TOKEN by the provisioner); without it the collection routes answer 503.
    */
   EMBEDDER_CALLER_SECRET: Type.Optional(Type.String({ minLength: 32 })),

@@ -5,6 +5,7 @@ import { buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
 import { loadConfig, type Service } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
 import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
+import { base64url, SignJWT } from 'jose'
 import { CHROMA, chromaCredentials, type Harness, startEmbedder } from './harness.js'
 
 const chroma = await startChroma().catch((error: unknown) => {
@@ -19,7 +20,41 @@ const ADMIN = 'admin-token-for-tests-0123456789abcdef'
 const CALLER_SECRET = 'caller-secret-for-tests-0123456789abcdef'
 
 /** A caller token as the provisioner makes it: what an app finds in its EMBEDDER_TOKEN. */
-const tokenOf = (app: string) => appToken('embedder', CALLER_SECRET, app)
+const callerTokens = new Map<string, string>()
+for (const app of ['kb', 'notes', 'alpha', 'beta']) {
+  callerTokens.set(app, await appToken('embedder', CALLER_SECRET, app, {}))
+}
+const tokenOf = (app: string) => callerTokens.get(app) as string
+
+const [kbHeader, kbPayload, kbMac] = tokenOf('kb').split('.') as [string, string, string]
+const notesMac = tokenOf('notes').split('.')[2] as string
+const flipped = `${kbMac.startsWith('A') ? 'B' : 'A'}${kbMac.slice(1)}`
+const caller = (sub: string) =>
+  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setAudience('embedder')
+const callerKey = new TextEncoder().encode(CALLER_SECRET)
+const refusedTokens: [string, string | undefined][] = [
+  ['no token', undefined],
+  ['an empty bearer', ''],
+  ["kb's token, one signature character changed", `${kbHeader}.${kbPayload}.${flipped}`],
+  ["kb's claims with notes' signature", `${kbHeader}.${kbPayload}.${notesMac}`],
+  [
+    "notes' token renamed to kb (notes' signature)",
+    `${kbHeader}.${base64url.encode(JSON.stringify({ sub: 'kb', aud: 'embedder' }))}.${notesMac}`,
+  ],
+  ["kb's claims unsigned (alg none)", `${base64url.encode('{"alg":"none"}')}.${kbPayload}.`],
+  ["kb's token, expired", await caller('kb').setExpirationTime('-1 minute').sign(callerKey)],
+  ['a token from another secret', await appToken('embedder', 'x'.repeat(40), 'kb', {})],
+  [
+    "kb's Chroma guard token (another audience)",
+    await appToken('chroma', CALLER_SECRET, 'kb', { tenant: 'kb', database: 'main' }),
+  ],
+  ['a name alone', 'kb'],
+  ['a name and a dot', 'kb.'],
+  ['garbage', '%%%.&&&'],
+  ['a NUL byte in the token', `${kbHeader}\u0000.${kbPayload}.${kbMac}`],
+  ['a huge token', `${kbHeader}.${'A'.repeat(200_000)}.${kbMac}`],
+  ['an invalid app name, signed', await caller('Kb').sign(callerKey)],
+]
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -57,7 +92,7 @@ describe('semantic collections through the Chroma guard', { skip }, () => {
     const databases = `/api/v2/tenants/${CHROMA.tenant}/databases`
     assert.equal((await admin(databases, CHROMA.database)).status, 200)
     harness = await startEmbedder({
-      ...chromaCredentials(guardUrl, SECRET),
+      ...(await chromaCredentials(guardUrl, SECRET)),
       EMBEDDER_CALLER_SECRET: CALLER_SECRET,
     })
   })
@@ -181,23 +216,6 @@ describe('semantic collections through the Chroma guard', { skip }, () => {
     assert.equal(headerOnly.statusCode, 401, headerOnly.body)
   })
 
-  const [kbName, kbMac] = tokenOf('kb').split('.') as [string, string]
-  const notesMac = tokenOf('notes').split('.')[1] as string
-  const flipped = `${kbMac.slice(0, -2)}${kbMac.at(-2) === 'A' ? 'B' : 'A'}${kbMac.at(-1)}`
-  const refusedTokens: [string, string | undefined][] = [
-    ['no token', undefined],
-    ['an empty bearer', ''],
-    ['the right shape, one MAC character changed', `${kbName}.${flipped}`],
-    ["kb's name with notes' MAC", `kb.${notesMac}`],
-    ['a MAC from another secret', appToken('embedder', 'x'.repeat(40), 'kb')],
-    ["kb's Chroma guard token (another audience)", appToken('chroma', CALLER_SECRET, 'kb')],
-    ['a name alone', 'kb'],
-    ['a name and a dot', 'kb.'],
-    ['garbage', '%%%.&&&'],
-    ['a NUL byte in the name', `k\u0000b.${kbMac}`],
-    ['a huge token', `kb.${'A'.repeat(200_000)}`],
-    ['an invalid app name with a valid-looking MAC', `Kb.${kbMac}`],
-  ]
   for (const [name, token] of refusedTokens) {
     for (const route of ['records', 'query'] as const) {
       test(`${route}: ${name} → 401, nothing read or written`, async () => {

@@ -43,12 +43,12 @@ fuzzTest('embedder', 'on real Redis and Chroma', async () => {
   }
   const embedder = await startEmbedder({
     EMBEDDER_CALLER_SECRET: CALLER_SECRET,
-    ...(guardUrl && chromaCredentials(guardUrl, GUARD_SECRET)),
+    ...(guardUrl && (await chromaCredentials(guardUrl, GUARD_SECRET))),
   })
   return {
     url: await embedder.app.listen({ host: '127.0.0.1', port: 0 }),
     // A real caller, so the collection routes do their work rather than answer 401.
-    headers: { authorization: `Bearer ${appToken('embedder', CALLER_SECRET, 'notes')}` },
+    headers: { authorization: `Bearer ${await appToken('embedder', CALLER_SECRET, 'notes', {})}` },
     // The offered collections, and the harness's model by its name and its alias.
     values: {
       'path.collection': [...CHROMA.collections],

@@ -14,10 +14,14 @@ const registered = (await loadRegistry(root)).apps.find((app) => app.name === 'e
 export const CHROMA = (registered && resourcesFor(registered).chroma) as ChromaResources
 
 /** The Chroma part of the embedder's credential file, as the provisioner writes it. */
-export function chromaCredentials(url: string, guardSecret: string): Record<string, string> {
+export async function chromaCredentials(
+  url: string,
+  guardSecret: string,
+): Promise<Record<string, string>> {
+  const { tenant, database } = CHROMA
   return {
     CHROMA_URL: url,
-    CHROMA_TOKEN: appToken('chroma', guardSecret, CHROMA.tenant),
+    CHROMA_TOKEN: await appToken('chroma', guardSecret, 'embedder', { tenant, database }),
     CHROMA_TENANT: CHROMA.tenant,
     CHROMA_DATABASE: CHROMA.database,
     CHROMA_COLLECTIONS: CHROMA.collections.join(','),

@@ -24,7 +24,7 @@ fuzzTest('kb', 'on real PostgreSQL, embedder and Neo4j', async () => {
   )
   const graph = openGraph({
     url: guard.url,
-    token: neo4jGuardToken(secret, graphApp),
+    token: await neo4jGuardToken(secret, graphApp, label),
     label,
     required: false,
   })

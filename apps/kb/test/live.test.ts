@@ -72,7 +72,7 @@ describe('live', () => {
     await provisionNeo4j(admin, [{ name: 'kb', resources: { neo4j: KB.neo4j } }], 'community')
     const graph = openGraph({
       url: guard.url,
-      token: neo4jGuardToken(secret, 'kb'),
+      token: await neo4jGuardToken(secret, 'kb', KB.neo4j.label),
       label: KB.neo4j.label,
       required: false,
     })

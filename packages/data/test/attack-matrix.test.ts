@@ -12,6 +12,7 @@ import {
 } from '@flotilla/testkit'
 import { ChromaClient, type EmbeddingFunction } from 'chromadb'
 import { Redis } from 'ioredis'
+import { SignJWT } from 'jose'
 import neo4j, { type Driver } from 'neo4j-driver'
 import pg from 'pg'
 // The real guard, from its source: a package dependency would be a cycle (it depends on
@@ -23,7 +24,7 @@ import {
 import { provisionRepository } from '../../provision/src/index.js'
 import { appDataConfigFromEnv } from '../src/config.js'
 import type { AppGraph } from '../src/neo4j/graph.js'
-import { labelOfApp } from '../src/neo4j/guard-api.js'
+import { labelOfApp } from '../src/neo4j/identifiers.js'
 import { neo4jGuardToken } from '../src/neo4j/token.js'
 import { type AppData, openAppData } from '../src/open.js'
 import { appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
@@ -33,6 +34,7 @@ import {
   graphPositiveControl,
   seedGraphOfB,
 } from './neo4j-attacks.js'
+import { unsigned, withClaims } from './token-forgery.js'
 
 const chroma: ChromaServer | undefined = await startChroma().catch((error: unknown) => {
   if (!(error instanceof DockerUnavailableError)) throw error
@@ -209,8 +211,18 @@ describe('attack matrix: app A against app B on real servers', {
 
     envA = await appEnvOf(servers.admin, A)
     envB = await appEnvOf(servers.admin, B)
-    assert.equal(envA.CHROMA_TOKEN, appToken('chroma', SECRET, A))
-    assert.equal(envA.NEO4J_TOKEN, neo4jGuardToken(NEO4J_SECRET, A))
+    // The tokens carry the very names the credentials file holds.
+    assert.equal(
+      envA.CHROMA_TOKEN,
+      await appToken('chroma', SECRET, A, {
+        tenant: envA.CHROMA_TENANT as string,
+        database: envA.CHROMA_DATABASE as string,
+      }),
+    )
+    assert.equal(
+      envA.NEO4J_TOKEN,
+      await neo4jGuardToken(NEO4J_SECRET, A, envA.NEO4J_LABEL as string),
+    )
     assert.equal(envA.NEO4J_URL, neo4jGuard.url)
     for (const name of ['NEO4J_USER', 'NEO4J_PASSWORD', 'NEO4J_DATABASE']) {
       assert.equal(envA[name], undefined, `community credentials hold no ${name}`)
@@ -610,8 +622,38 @@ describe('attack matrix: app A against app B on real servers', {
       },
       {
         store: 'chroma',
-        what: "a forged token for B (A's signature)",
-        run: () => chromaCall('GET', `${bTenant}/collections`, `${B}.${tokenA.split('.')[1]}`),
+        what: "A's token with B's tenant (A's signature)",
+        run: () => chromaCall('GET', `${bTenant}/collections`, withClaims(tokenA, { tenant: B })),
+      },
+      {
+        store: 'chroma',
+        what: "A's token with B's name and tenant (A's signature)",
+        run: () =>
+          chromaCall('GET', `${bTenant}/collections`, withClaims(tokenA, { sub: B, tenant: B })),
+      },
+      {
+        store: 'chroma',
+        what: "A's claims unsigned (alg none), naming B's tenant",
+        run: () =>
+          chromaCall('GET', `${bTenant}/collections`, unsigned(withClaims(tokenA, { tenant: B }))),
+      },
+      {
+        store: 'chroma',
+        what: "B's token, expired",
+        run: async () => {
+          const expired = await new SignJWT({ tenant: B, database: 'main' })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject(B)
+            .setAudience('chroma')
+            .setExpirationTime('-1 minute')
+            .sign(new TextEncoder().encode(SECRET))
+          return chromaCall('GET', `${bTenant}/collections`, expired)
+        },
+      },
+      {
+        store: 'chroma',
+        what: "B's Neo4j token (another audience)",
+        run: () => chromaCall('GET', `${bTenant}/collections`, envB.NEO4J_TOKEN),
       },
       {
         store: 'chroma',
@@ -628,7 +670,8 @@ describe('attack matrix: app A against app B on real servers', {
         labelA: labelOfApp(A),
         labelB: labelOfApp(B),
         app: { a: A, b: B },
-        tokenBOtherSecret: appToken('chroma', SECRET, B),
+        tokenBOtherSecret: envB.CHROMA_TOKEN as string,
+        secret: NEO4J_SECRET,
         admin: neo4jAdmin,
         adminPassword: servers.admin.neo4j?.password ?? '',
       }),

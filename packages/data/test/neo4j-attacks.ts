@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
+import { SignJWT } from 'jose'
 import neo4j, { type Driver } from 'neo4j-driver'
 import type { AppGraph } from '../src/neo4j/graph.js'
 import { GUARD_ROUTES, type GuardRoutes } from '../src/neo4j/guard-api.js'
 import { escapeIdentifier } from '../src/neo4j/identifiers.js'
+import { unsigned, withClaims } from './token-forgery.js'
 
 /** One attack, as the attack matrix counts it (see attack-matrix.test.ts). */
 export interface GraphAttempt {
@@ -133,6 +135,8 @@ export interface GraphAttackContext {
   app: { a: string; b: string }
   /** B's token under a different secret (e.g. Chroma's): must open nothing here. */
   tokenBOtherSecret: string
+  /** The guard's secret, only to mint what no attacker could: B's token, expired. */
+  secret: string
   /** The DBMS admin, only to measure, never to attack. */
   admin: Driver
   adminPassword: string
@@ -314,21 +318,38 @@ export function graphAttempts(ctx: GraphAttackContext): GraphAttempt[] {
     ),
     // Forged and borrowed tokens.
     attempt('no token', () => post('getNode', { id: 'b1' }, '')),
-    attempt("B's name with A's signature", () =>
-      post('getNode', { id: 'b1' }, `${ctx.app.b}.${tokenA.split('.')[1]}`),
+    attempt("A's token with B's label (A's signature)", () =>
+      post('getNode', { id: 'b1' }, withClaims(tokenA, { label: labelB })),
     ),
-    attempt("B's token with a tampered signature", () =>
-      post('getNode', { id: 'b1' }, `${tokenB.slice(0, -2)}${tokenB.endsWith('AA') ? 'BB' : 'AA'}`),
+    attempt("A's token with B's name and label (A's signature)", () =>
+      post('getNode', { id: 'b1' }, withClaims(tokenA, { sub: ctx.app.b, label: labelB })),
     ),
+    attempt("B's token with a tampered signature", () => {
+      const [header, payload, signature = ''] = tokenB.split('.')
+      const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`
+      return post('getNode', { id: 'b1' }, `${header}.${payload}.${flipped}`)
+    }),
     attempt("B's token truncated", () => post('getNode', { id: 'b1' }, tokenB.slice(0, -4))),
-    attempt("an unknown app's token", () =>
-      post('countNodes', undefined, `ghost.${tokenA.split('.')[1]}`),
+    attempt("B's claims unsigned (alg none)", () =>
+      post('getNode', { id: 'b1' }, unsigned(tokenB)),
     ),
-    attempt("B's token under another guard's secret", () =>
+    attempt("B's token, expired", async () => {
+      const expired = await new SignJWT({ label: labelB })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(ctx.app.b)
+        .setAudience('neo4j')
+        .setExpirationTime('-1 minute')
+        .sign(new TextEncoder().encode(ctx.secret))
+      return post('getNode', { id: 'b1' }, expired)
+    }),
+    attempt("an unknown app's token (A's signature)", () =>
+      post('countNodes', undefined, withClaims(tokenA, { sub: 'ghost', label: 'App_ghost' })),
+    ),
+    attempt("B's token for another service under its secret", () =>
       post('getNode', { id: 'b1' }, ctx.tokenBOtherSecret),
     ),
     attempt("A's token with B's name spelled upper-case", () =>
-      post('getNode', { id: 'b1' }, `${ctx.app.b.toUpperCase()}.${tokenB.split('.')[1]}`),
+      post('getNode', { id: 'b1' }, withClaims(tokenA, { sub: ctx.app.b.toUpperCase() })),
     ),
     attempt('the Neo4j admin password as a token', () =>
       post('countNodes', undefined, ctx.adminPassword),

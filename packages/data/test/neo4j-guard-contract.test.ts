@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { appToken } from '@flotilla/stack'
+import { SignJWT } from 'jose'
 import {
   AdminConfigError,
   adminConfigFromEnv,
@@ -11,43 +12,56 @@ import {
 } from '../../provision/src/index.js'
 import { appDataConfigFromEnv } from '../src/config.js'
 import {
-  appOfNeo4jGuardToken,
   GraphInputError,
   GUARD_ROUTES,
   neo4jGuardToken,
+  verifyNeo4jGuardToken,
 } from '../src/neo4j/index.js'
 import { targetFor } from './qdrant-recorder.js'
+import { unsigned, withClaims } from './token-forgery.js'
 
 const SECRET = 'n'.repeat(40)
 
 describe('neo4j-guard tokens', () => {
-  test('name the app they were minted for, under the guard secret only', () => {
-    const token = neo4jGuardToken(SECRET, 'notes')
-    assert.match(token, /^notes\.[A-Za-z0-9_-]{43}$/)
-    assert.equal(appOfNeo4jGuardToken(token, SECRET), 'notes')
-    assert.equal(appOfNeo4jGuardToken(token, 'm'.repeat(40)), undefined)
+  test('name the app and the label they were minted with, under the guard secret only', async () => {
+    const token = await neo4jGuardToken(SECRET, 'notes', 'App_notes')
+    assert.deepEqual(await verifyNeo4jGuardToken(token, SECRET), {
+      app: 'notes',
+      label: 'App_notes',
+    })
+    assert.equal(await verifyNeo4jGuardToken(token, 'm'.repeat(40)), undefined)
   })
 
-  test('are refused when forged, tampered, truncated or for a name the registry refuses', () => {
-    const [, signature] = neo4jGuardToken(SECRET, 'notes').split('.')
+  test('are refused when forged, tampered, unsigned, expired or truncated', async () => {
+    const token = await neo4jGuardToken(SECRET, 'notes', 'App_notes')
+    const [header, payload, signature = ''] = token.split('.')
+    const key = new TextEncoder().encode(SECRET)
+    const signed = (claims: Record<string, unknown>, sub = 'notes') =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setAudience('neo4j')
     const forged = [
-      `kb.${signature}`,
-      `notes.${signature?.slice(0, -1)}`,
-      `notes.${signature}x`,
-      `Notes.${signature}`,
+      withClaims(token, { label: 'App_kb' }),
+      withClaims(token, { sub: 'kb', label: 'App_kb' }),
+      withClaims(token, { aud: 'chroma' }),
+      unsigned(token),
+      `${header}.${payload}.${signature.slice(0, -2)}`,
+      `${header}.${payload}.`,
+      `${header}.${payload}`,
+      await signed({ label: 'App_notes' }).setExpirationTime('-1 minute').sign(key),
+      // Signed under the secret, but a label no app has, or a name the registry refuses.
+      await signed({ label: 'Secret' }).sign(key),
+      await signed({ label: 'App_notes' }, 'Notes').sign(key),
+      await signed({}).sign(key),
       'notes',
-      'notes.',
-      '.',
       '',
-      `${'a'.repeat(40)}.${signature}`,
-      `no-tes.${signature}`,
     ]
-    for (const token of forged) assert.equal(appOfNeo4jGuardToken(token, SECRET), undefined, token)
+    for (const candidate of forged) {
+      assert.equal(await verifyNeo4jGuardToken(candidate, SECRET), undefined, candidate)
+    }
   })
 
-  test("a Chroma token opens nothing at the Neo4j guard (a guard's own secret)", () => {
-    const chromaSecret = 'c'.repeat(40)
-    assert.equal(appOfNeo4jGuardToken(appToken('chroma', chromaSecret, 'notes'), SECRET), undefined)
+  test("a Chroma token opens nothing at the Neo4j guard (a guard's own secret)", async () => {
+    const chroma = await appToken('chroma', SECRET, 'notes', { tenant: 'notes', database: 'main' })
+    assert.equal(await verifyNeo4jGuardToken(chroma, SECRET), undefined)
   })
 })
 

@@ -62,11 +62,11 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
         secret: guardSecret,
       })
     }
-    const open = (target: typeof a, res: typeof aRes) =>
+    const open = async (target: typeof a, res: typeof aRes) =>
       guard
         ? openGraph({
             url: guard.url,
-            token: neo4jGuardToken(guardSecret, target.name),
+            token: await neo4jGuardToken(guardSecret, target.name, res.label),
             label: res.label,
           })
         : openGraph({
@@ -76,8 +76,8 @@ describe(`Neo4j live (${enterprise ? 'enterprise' : 'community'}): app A cannot 
             mode,
             ...res,
           })
-    graphA = open(a, aRes)
-    graphB = open(b, bRes)
+    graphA = await open(a, aRes)
+    graphB = await open(b, bRes)
     await graphB.upsertNode('shared', { owner: 'b' })
     await graphB.upsertNode('b-only', { owner: 'b' })
     await graphB.link('shared', 'b-only', 'OWNS')

@@ -345,7 +345,7 @@ describe('live: backup → mutate → restore through AppGraph on a real Neo4j, 
     const liveApp = (await loadRegistry(root)).apps[0] as App
     const liveEnv = {
       NEO4J_URL: guard.url,
-      NEO4J_TOKEN: neo4jGuardToken(secret, name),
+      NEO4J_TOKEN: await neo4jGuardToken(secret, name, `App_${name}`),
       NEO4J_LABEL: `App_${name}`,
     }
     const graph = openGraph(graphConfigFor(liveApp, liveEnv))

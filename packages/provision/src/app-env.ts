@@ -11,13 +11,19 @@ import type { ProvisionTarget } from './types.js'
  *   DATABASE_URL      postgres://<role>:<password>@<host>/<database>
  *   REDIS_URL         redis://<user>:<password>@<host>/<db index>
  *   REDIS_KEY_PREFIX  <app>:   (the ACL key pattern without `~` and `*`)
- *   CHROMA_URL        the chroma-guard;  CHROMA_TOKEN  the guard token of the app's tenant
+ *   CHROMA_URL        the chroma-guard;  CHROMA_TOKEN  the app's guard token (claims below)
  *   CHROMA_TENANT, CHROMA_DATABASE, CHROMA_COLLECTIONS (declared names, comma-separated)
  *   QDRANT_URL, QDRANT_API_KEY (the app's JWT), QDRANT_COLLECTIONS (`docs=kb__docs,…`)
  *   NEO4J_LABEL; community: NEO4J_URL (neo4j-guard), NEO4J_TOKEN (the app's guard token);
  *   enterprise: NEO4J_URL (Bolt), NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
  *   EMBEDDER_URL, EMBEDDER_TOKEN  the embedder and the app's caller token for it (the
  *                     embedder: EMBEDDER_CALLER_SECRET)
+ *
+ * The guard and caller tokens are HS256 JWTs (`appToken`, @flotilla/stack) under each
+ * service's own secret, without expiry (re-provisioning renews them): `sub` the app, `aud`
+ * the service, and as claims the names that service needs, equal to the lines above —
+ * CHROMA_TOKEN `tenant` and `database`, NEO4J_TOKEN `label`, EMBEDDER_TOKEN none. The
+ * guards read those claims and derive no name.
  */
 export function appEnvPath(secretsDir: string, app: string): string {
   return join(secretsDir, 'apps', `${app}.env`)

@@ -6,14 +6,15 @@ export const EMBEDDER_APP = 'embedder'
 /**
  * What the caller-token scheme adds to each credential file: the embedder gets the secret,
  * every other app the embedder's address (`EMBEDDER_URL`) and its token (`EMBEDDER_TOKEN`,
- * sent as `Authorization: Bearer`). Every app, not only some declared callers: a token only
- * names its holder, so it reaches nothing but the holder's own collections, and no manifest
- * field has to be kept in step with who calls. Nothing when the registry has no embedder.
+ * sent as `Authorization: Bearer`; no claim but its holder, `sub`). Every app, not only some
+ * declared callers: a token only names its holder, so it reaches nothing but the holder's own
+ * collections, and no manifest field has to be kept in step with who calls. Nothing when the
+ * registry has no embedder.
  */
-export function embedderCallerEnv(
+export async function embedderCallerEnv(
   apps: readonly App[],
   secret: string | undefined,
-): Map<string, Record<string, string>> {
+): Promise<Map<string, Record<string, string>>> {
   const env = new Map<string, Record<string, string>>()
   const embedder = apps.find((app) => app.name === EMBEDDER_APP)
   if (secret === undefined || !embedder) return env
@@ -24,7 +25,7 @@ export function embedderCallerEnv(
         ? { EMBEDDER_CALLER_SECRET: secret }
         : {
             EMBEDDER_URL: serviceUrlOf(embedder),
-            EMBEDDER_TOKEN: appToken('embedder', secret, name),
+            EMBEDDER_TOKEN: await appToken('embedder', secret, name, {}),
           },
     )
   }

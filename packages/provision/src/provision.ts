@@ -193,13 +193,17 @@ export async function provision(
   }
 
   log('credential files')
-  const embedderEnv = embedderCallerEnv(registry.apps, admin.embedderCallerSecret)
+  const embedderEnv = await embedderCallerEnv(registry.apps, admin.embedderCallerSecret)
   for (const target of targets) {
     const extra: Record<string, string> = { ...embedderEnv.get(target.name) }
     const { chroma, qdrant, neo4j } = target.resources
     if (chroma && admin.chroma) {
-      // The guard opens the tenant the token names.
-      extra.CHROMA_TOKEN = appToken('chroma', admin.chroma.secret, chroma.tenant)
+      // The guard opens the tenant and database the token's claims name.
+      const { tenant, database } = chroma
+      extra.CHROMA_TOKEN = await appToken('chroma', admin.chroma.secret, target.name, {
+        tenant,
+        database,
+      })
     }
     if (qdrant && admin.qdrant) {
       // A token is kept while it grants exactly these collections and is not yet due for
@@ -237,9 +241,13 @@ export async function provision(
         extra.NEO4J_DATABASE = neo4j.database
       } else if (admin.neo4j.guard) {
         // Community has no per-app users and any Bolt login is an admin: apps get the
-        // guard and a token naming them, never a Bolt credential.
+        // guard and a token naming them and their label, never a Bolt credential.
         extra.NEO4J_URL = admin.neo4j.guard.url
-        extra.NEO4J_TOKEN = neo4jGuardToken(admin.neo4j.guard.secret, target.name)
+        extra.NEO4J_TOKEN = await neo4jGuardToken(
+          admin.neo4j.guard.secret,
+          target.name,
+          neo4j.label,
+        )
       }
     }
     const env = appEnv(target, admin, secretsOf(target.name), extra)

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { appOfToken, loadRegistry } from '@flotilla/stack'
+import { loadRegistry, verifyAppToken } from '@flotilla/stack'
 import { appEnvOf, makeRepo } from '../../data/test/fixtures.js'
 import { adminConfigFromEnv } from '../src/admin-config.js'
 import { ProvisionError, provisionRepository } from '../src/provision.js'
@@ -31,9 +31,9 @@ test('the embedder gets the caller secret, every other app a token naming it alo
     const env = await appEnvOf(admin, app)
     assert.equal(env.EMBEDDER_CALLER_SECRET, undefined, `${app} must not hold the secret`)
     assert.equal(env.EMBEDDER_URL, `http://embedder:${registry.get('embedder')?.port}`)
-    assert.equal(appOfToken('embedder', SECRET, env.EMBEDDER_TOKEN ?? ''), app)
+    assert.deepEqual(await verifyAppToken('embedder', SECRET, env.EMBEDDER_TOKEN ?? ''), { app })
     // Not a token for any other service, even one keyed by the same secret.
-    assert.equal(appOfToken('chroma', SECRET, env.EMBEDDER_TOKEN ?? ''), undefined)
+    assert.equal(await verifyAppToken('chroma', SECRET, env.EMBEDDER_TOKEN ?? ''), undefined)
   }
   // Idempotent: the derived tokens are the same next run.
   assert.deepEqual(await provisionRepository(root, admin), [])

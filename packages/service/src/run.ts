@@ -35,3 +35,23 @@ export async function startService(app: Service, config: BaseConfig): Promise<vo
   )
   await app.listen({ host: config.HOST, port: config.PORT })
 }
+
+export interface LocalService {
+  url: string
+  close(): Promise<void>
+}
+
+/**
+ * A service on a random loopback port that logs nothing, from `env` as its entry point would
+ * read it: for tests and local tools (the guards' `startLocalGuard`, their tests).
+ */
+export async function startLocalService<S extends TObject>(
+  schema: S,
+  build: (config: Static<S>) => Promise<Service>,
+  env: NodeJS.ProcessEnv,
+): Promise<LocalService> {
+  const config = loadConfig(schema, { LOG_LEVEL: 'silent', ...env })
+  const service = await build(config)
+  const url = await service.listen({ host: '127.0.0.1', port: 0 })
+  return { url, close: () => service.close() }
+}

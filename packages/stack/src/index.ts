@@ -1,10 +1,13 @@
 export type { App, Registry } from './app.js'
 export {
-  appOfToken,
+  type AppIdentity,
   appToken,
+  appTokenClaims,
   bearerToken,
   sameSecret,
   type TokenAudience,
+  type TokenClaims,
+  verifyAppToken,
 } from './app-token.js'
 export {
   BACKUP_RECORDS_APP_VARIABLE,

@@ -1,12 +1,17 @@
-import { CHROMA_DATABASE } from '@flotilla/stack'
 import type { Identity } from './token.js'
+
+/** Where an app token's claims put the app: its tenant and database in Chroma. */
+export interface Place {
+  tenant: string
+  database: string
+}
 
 export type Decision =
   | { action: 'forward' }
   /** Chroma does not check that an id-addressed collection lies in the tenant of the path. */
-  | { action: 'forward-if-owned'; app: string; collectionId: string }
+  | { action: 'forward-if-owned'; place: Place; collectionId: string }
   /** The guard answers `auth/identity` for an app itself: Chroma knows nothing of tokens. */
-  | { action: 'identity'; app: string }
+  | { action: 'identity'; app: string; place: Place }
   | { action: 'refuse'; message: string }
 
 // Every segment a plain name: no empty (//), no dot segments, no percent-encoding.
@@ -44,8 +49,8 @@ function canonicalPath(rawUrl: string): string | undefined {
 
 const refuse = (message: string): Decision => ({ action: 'refuse', message })
 
-/** What an app may do inside `/api/v2/tenants/{app}/databases/main/`. */
-function decideInDatabase(app: string, method: string, rest: string[]): Decision {
+/** What an app may do inside its `/api/v2/tenants/{tenant}/databases/{database}/`. */
+function decideInDatabase(place: Place, method: string, rest: string[]): Decision {
   const [collections, target, operation, ...extra] = rest
   if (collections === 'collections_count' && target === undefined) {
     return method === 'GET' ? { action: 'forward' } : refuse('collections_count is read-only')
@@ -61,21 +66,21 @@ function decideInDatabase(app: string, method: string, rest: string[]): Decision
     if (method !== 'GET' || operation === undefined || !UUID.test(operation)) {
       return refuse('by-id takes GET and a collection id')
     }
-    return { action: 'forward-if-owned', app, collectionId: operation }
+    return { action: 'forward-if-owned', place, collectionId: operation }
   }
   if (operation === undefined) {
     // GET and DELETE address the collection by name, which Chroma resolves inside the tenant;
     // PUT (modify) addresses it by id.
     if (method === 'GET' || method === 'DELETE') return { action: 'forward' }
     if (method === 'PUT' && UUID.test(target)) {
-      return { action: 'forward-if-owned', app, collectionId: target }
+      return { action: 'forward-if-owned', place, collectionId: target }
     }
     return refuse(`${method} on a collection is not allowed`)
   }
   if (COLLECTION_OPERATIONS[operation] !== method || !UUID.test(target)) {
     return refuse(`${method} ${operation} on a collection is not allowed`)
   }
-  return { action: 'forward-if-owned', app, collectionId: target }
+  return { action: 'forward-if-owned', place, collectionId: target }
 }
 
 /**
@@ -89,22 +94,25 @@ export function decideAccess(method: string, rawUrl: string, identity: Identity)
   }
   if (path === undefined) return refuse('path is not in canonical form')
   if (PUBLIC_ENDPOINTS.has(`${method} ${path}`)) return { action: 'forward' }
-  if (method === 'GET' && path === '/api/v2/auth/identity')
-    return { action: 'identity', app: identity.app }
+  const { app, tenant: ownTenant, database: ownDatabase } = identity
+  const place = { tenant: ownTenant, database: ownDatabase }
+  if (method === 'GET' && path === '/api/v2/auth/identity') {
+    return { action: 'identity', app, place }
+  }
 
   const [, api, version, tenants, tenant, databases, database, ...rest] = path.split('/')
   if (api !== 'api' || version !== 'v2' || tenants !== 'tenants' || tenant === undefined) {
     return refuse(`${method} ${path} is not open to app tokens`)
   }
-  if (tenant !== identity.app) return refuse(`app ${identity.app} may not use tenant ${tenant}`)
+  if (tenant !== ownTenant) return refuse(`app ${app} may not use tenant ${tenant}`)
   if (databases === undefined) {
     return method === 'GET' ? { action: 'forward' } : refuse('the tenant is read-only')
   }
-  if (databases !== 'databases' || database !== CHROMA_DATABASE) {
-    return refuse(`app ${identity.app} may use only database ${CHROMA_DATABASE}`)
+  if (databases !== 'databases' || database !== ownDatabase) {
+    return refuse(`app ${app} may use only database ${ownDatabase}`)
   }
   if (rest.length === 0) {
     return method === 'GET' ? { action: 'forward' } : refuse('the database is read-only')
   }
-  return decideInDatabase(identity.app, method, rest)
+  return decideInDatabase(place, method, rest)
 }

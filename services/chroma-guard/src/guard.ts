@@ -1,6 +1,5 @@
 import replyFrom from '@fastify/reply-from'
 import { AppError, createService, type Service } from '@flotilla/service'
-import { CHROMA_DATABASE } from '@flotilla/stack'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { decideAccess } from './access.js'
 import type { GuardConfig } from './config.js'
@@ -9,7 +8,7 @@ import { type Identity, identify, tokenFromHeaders } from './token.js'
 
 const CREDENTIAL_HEADERS = ['x-chroma-token', 'authorization']
 
-function authenticate(request: FastifyRequest, config: GuardConfig): Identity {
+async function authenticate(request: FastifyRequest, config: GuardConfig): Promise<Identity> {
   const token = tokenFromHeaders(request.headers)
   if (token === undefined) {
     throw new AppError(
@@ -18,7 +17,7 @@ function authenticate(request: FastifyRequest, config: GuardConfig): Identity {
       'missing token (x-chroma-token or Authorization: Bearer)',
     )
   }
-  const identity = identify(token, {
+  const identity = await identify(token, {
     guardSecret: config.CHROMA_GUARD_SECRET,
     adminToken: config.CHROMA_ADMIN_TOKEN,
   })
@@ -31,7 +30,7 @@ const upstreamUnavailable = () => new AppError(502, 'UPSTREAM_UNAVAILABLE', 'Chr
 
 /**
  * The enforcing proxy in front of Chroma, whose open-source server authorises nothing:
- * an app token reaches only its own tenant's database `main`; the admin token reaches all.
+ * an app token reaches only the tenant and database its claims name; the admin token all.
  */
 export async function buildGuard(config: GuardConfig): Promise<Service> {
   const upstream = config.CHROMA_UPSTREAM_URL.replace(/\/$/, '')
@@ -80,20 +79,24 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
     }
 
     proxy.all('/*', async (request, reply) => {
-      const identity = authenticate(request, config)
+      const identity = await authenticate(request, config)
       const decision = decideAccess(request.method, request.raw.url ?? '', identity)
       switch (decision.action) {
         case 'refuse':
           throw forbidden(decision.message)
         case 'identity':
-          return { user_id: decision.app, tenant: decision.app, databases: [CHROMA_DATABASE] }
+          return {
+            user_id: decision.app,
+            tenant: decision.place.tenant,
+            databases: [decision.place.database],
+          }
         case 'forward-if-owned': {
-          const { app: appName, collectionId } = decision
-          const owned = await ownership.isOwnedBy(appName, collectionId).catch((error: unknown) => {
+          const { place, collectionId } = decision
+          const owned = await ownership.isOwnedBy(place, collectionId).catch((error: unknown) => {
             request.log.warn({ err: error }, 'collection ownership check failed')
             throw upstreamUnavailable()
           })
-          if (!owned) throw forbidden(`collection ${collectionId} is not in tenant ${appName}`)
+          if (!owned) throw forbidden(`collection ${collectionId} is not in tenant ${place.tenant}`)
           return forward(request, reply)
         }
         case 'forward':

@@ -1,7 +1,7 @@
-import { CHROMA_DATABASE } from '@flotilla/stack'
+import type { Place } from './access.js'
 
 /**
- * Answers "is collection {id} in this app's tenant?" by asking Chroma, because Chroma itself
+ * Answers "is collection {id} in this app's tenant and database?" by asking Chroma, because Chroma itself
  * serves `/tenants/{a}/…/collections/{id}/get` for a collection of ANY tenant.
  * Only positive answers are cached: a collection never changes tenant and ids are random
  * UUIDs, never reused.
@@ -15,10 +15,10 @@ export class CollectionOwnership {
     private readonly maxEntries = 10_000,
   ) {}
 
-  async isOwnedBy(app: string, collectionId: string): Promise<boolean> {
-    const key = `${app}/${collectionId}`
+  async isOwnedBy({ tenant, database }: Place, collectionId: string): Promise<boolean> {
+    const key = `${tenant}/${database}/${collectionId}`
     if (this.#owned.has(key)) return true
-    const url = `${this.upstreamUrl}/api/v2/tenants/${app}/databases/${CHROMA_DATABASE}/collections/by-id/${collectionId}`
+    const url = `${this.upstreamUrl}/api/v2/tenants/${tenant}/databases/${database}/collections/by-id/${collectionId}`
     const response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) })
     if (response.status === 404) return false
     if (!response.ok) throw new Error(`Chroma answered ${response.status} for ${url}`)
@@ -30,8 +30,8 @@ export class CollectionOwnership {
     // Chroma scopes by-id lookups today; checking the body keeps that from being load-bearing.
     const owned =
       collection.id === collectionId &&
-      collection.tenant === app &&
-      collection.database === CHROMA_DATABASE
+      collection.tenant === tenant &&
+      collection.database === database
     if (owned) this.#remember(key)
     return owned
   }

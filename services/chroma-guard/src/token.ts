@@ -1,18 +1,19 @@
-import { appOfToken, bearerToken, sameSecret } from '@flotilla/stack'
+import { type AppIdentity, bearerToken, sameSecret, verifyAppToken } from '@flotilla/stack'
 
-export type Identity = { kind: 'admin' } | { kind: 'app'; app: string }
+/** An app holds its tenant and database as its token's claims: the guard derives neither. */
+export type Identity = { kind: 'admin' } | ({ kind: 'app' } & AppIdentity<'chroma'>)
 
 /**
  * Who holds this token, or undefined when it is neither the admin token nor a valid app
- * token (`appToken('chroma', guardSecret, app)`, which the provisioner hands each app).
+ * token (`appToken('chroma', guardSecret, app, { tenant, database })`, from the provisioner).
  */
-export function identify(
+export async function identify(
   token: string,
   secrets: { guardSecret: string; adminToken: string },
-): Identity | undefined {
+): Promise<Identity | undefined> {
   if (sameSecret(token, secrets.adminToken)) return { kind: 'admin' }
-  const app = appOfToken('chroma', secrets.guardSecret, token)
-  return app === undefined ? undefined : { kind: 'app', app }
+  const app = await verifyAppToken('chroma', secrets.guardSecret, token)
+  return app === undefined ? undefined : { kind: 'app', ...app }
 }
 
 /** The chromadb clients send the token as `x-chroma-token` or `Authorization: Bearer`. */

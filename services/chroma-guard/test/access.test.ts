@@ -1,31 +1,47 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { appToken } from '@flotilla/stack'
+import { base64url } from 'jose'
 import { decideAccess } from '../src/access.js'
 import { identify, tokenFromHeaders } from '../src/token.js'
 
 const secrets = { guardSecret: 's'.repeat(40), adminToken: 'a'.repeat(40) }
-const alpha = { kind: 'app', app: 'alpha' } as const
+const place = { tenant: 'alpha', database: 'main' }
+const alpha = { kind: 'app', app: 'alpha', ...place } as const
 const id = '9f00aca0-aced-4ad5-bf99-7428aa72aaed'
 const db = '/api/v2/tenants/alpha/databases/main'
 
 describe('app tokens', () => {
-  it('identify the app they were minted for', () => {
-    assert.deepEqual(identify(appToken('chroma', secrets.guardSecret, 'alpha'), secrets), alpha)
+  it('identify the app they were minted for, with the tenant and database they name', async () => {
+    const token = await appToken('chroma', secrets.guardSecret, 'alpha', place)
+    assert.deepEqual(await identify(token, secrets), alpha)
   })
 
-  it('are refused when the app part or the signature is changed', () => {
-    const [, signature] = appToken('chroma', secrets.guardSecret, 'alpha').split('.')
-    assert.equal(identify(`beta.${signature}`, secrets), undefined)
-    assert.equal(identify(appToken('chroma', 'another secret', 'alpha'), secrets), undefined)
-    assert.equal(identify('alpha', secrets), undefined)
-    assert.equal(identify('', secrets), undefined)
-    // Another service's token for the same app, even under the same secret.
-    assert.equal(identify(appToken('embedder', secrets.guardSecret, 'alpha'), secrets), undefined)
+  it('are refused when a claim or the signature is changed', async () => {
+    const token = await appToken('chroma', secrets.guardSecret, 'alpha', place)
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload)))
+    const tampered = (change: object) =>
+      `${header}.${base64url.encode(JSON.stringify({ ...claims, ...change }))}.${signature}`
+    const refused = [
+      tampered({ tenant: 'beta' }),
+      tampered({ database: 'other' }),
+      tampered({ sub: 'beta' }),
+      `${header}.${payload}.${signature.slice(2)}`,
+      `${base64url.encode('{"alg":"none"}')}.${payload}.`,
+      await appToken('chroma', 'another secret', 'alpha', place),
+      // Another service's token for the same app, even under the same secret.
+      await appToken('embedder', secrets.guardSecret, 'alpha', {}),
+      'alpha',
+      '',
+    ]
+    for (const candidate of refused) {
+      assert.equal(await identify(candidate, secrets), undefined, candidate)
+    }
   })
 
-  it('recognise the admin token', () => {
-    assert.deepEqual(identify(secrets.adminToken, secrets), { kind: 'admin' })
+  it('recognise the admin token', async () => {
+    assert.deepEqual(await identify(secrets.adminToken, secrets), { kind: 'admin' })
   })
 
   it('are read from x-chroma-token or a Bearer authorization', () => {
@@ -61,7 +77,7 @@ describe('decideAccess for an app token', () => {
     it(`checks ownership of the collection for ${operation}`, () => {
       assert.deepEqual(decideAccess(method, `${db}/collections/${id}/${operation}`, alpha), {
         action: 'forward-if-owned',
-        app: 'alpha',
+        place,
         collectionId: id,
       })
     })
@@ -71,7 +87,17 @@ describe('decideAccess for an app token', () => {
     assert.deepEqual(decideAccess('GET', '/api/v2/auth/identity', alpha), {
       action: 'identity',
       app: 'alpha',
+      place,
     })
+  })
+
+  it("follows the token's tenant and database, not the app's name", () => {
+    const elsewhere = { kind: 'app', app: 'alpha', tenant: 't_one', database: 'd_two' } as const
+    const own = '/api/v2/tenants/t_one/databases/d_two/collections'
+    assert.deepEqual(decideAccess('GET', own, elsewhere), { action: 'forward' })
+    assert.equal(decideAccess('GET', `${db}/collections`, elsewhere).action, 'refuse')
+    const other = '/api/v2/tenants/t_one/databases/main/collections'
+    assert.equal(decideAccess('GET', other, elsewhere).action, 'refuse')
   })
 
   const refused: Array<[string, string]> = [

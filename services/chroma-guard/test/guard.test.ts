@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { loadConfig, type Service } from '@flotilla/service'
+import { type LocalService, startLocalService } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
 import { DockerUnavailableError, startChroma } from '@flotilla/testkit'
+import { base64url, SignJWT } from 'jose'
 import { buildGuard, guardConfigSchema } from '../src/index.js'
 import { clientFor, tenantChecksum, tinyEmbeddings } from './helpers.js'
 
@@ -15,12 +16,12 @@ const skip = chroma ? false : 'Docker is not available (run scripts/ci/docker-up
 
 const SECRET = 'guard-secret-for-tests-0123456789abcdef'
 const ADMIN = 'admin-token-for-tests-0123456789abcdef'
-const alphaToken = appToken('chroma', SECRET, 'alpha')
-const betaToken = appToken('chroma', SECRET, 'beta')
+const alphaToken = await appToken('chroma', SECRET, 'alpha', { tenant: 'alpha', database: 'main' })
+const betaToken = await appToken('chroma', SECRET, 'beta', { tenant: 'beta', database: 'main' })
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
 
 describe('chroma guard in front of a real Chroma', { skip }, () => {
-  let guard: Service
+  let guard: LocalService
   let url = ''
   let betaCollectionId = ''
   let betaBefore: Awaited<ReturnType<typeof tenantChecksum>>
@@ -37,23 +38,23 @@ describe('chroma guard in front of a real Chroma', { skip }, () => {
     })
 
   before(async () => {
-    const config = loadConfig(guardConfigSchema, {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
+    const recording = async (config: Parameters<typeof buildGuard>[0]) => {
+      const service = await buildGuard(config)
+      service.addHook('onRequest', async (request) => {
+        if (request.headers['user-agent'] !== 'test-raw') {
+          const path = (request.raw.url ?? '').split('?')[0] ?? ''
+          clientTraffic.add(`${request.method} ${path.replace(UUID, '{id}')}`)
+        }
+      })
+      return service
+    }
+    guard = await startLocalService(guardConfigSchema, recording, {
       BODY_LIMIT_BYTES: String(1024 * 1024),
       CHROMA_UPSTREAM_URL: chroma?.url,
       CHROMA_GUARD_SECRET: SECRET,
       CHROMA_ADMIN_TOKEN: ADMIN,
     })
-    guard = await buildGuard(config)
-    guard.addHook('onRequest', async (request) => {
-      if (request.headers['user-agent'] !== 'test-raw') {
-        const path = (request.raw.url ?? '').split('?')[0] ?? ''
-        clientTraffic.add(`${request.method} ${path.replace(UUID, '{id}')}`)
-      }
-    })
-    url = await guard.listen({ host: '127.0.0.1', port: 0 })
+    url = guard.url
 
     // The provisioner's part, with the admin token through the guard.
     for (const tenant of ['alpha', 'beta']) {
@@ -126,9 +127,38 @@ describe('chroma guard in front of a real Chroma', { skip }, () => {
   })
 
   it('answers 401 in the error shape without a valid token', async () => {
-    for (const token of [undefined, 'alpha.forged', `beta.${alphaToken.split('.')[1]}`]) {
-      const response = await call('GET', '/api/v2/tenants/alpha/databases/main/collections', token)
-      assert.equal(response.status, 401)
+    const [header, payload, signature] = alphaToken.split('.') as [string, string, string]
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload)))
+    // alpha's token with its claims changed, under alpha's signature.
+    const tampered = (change: object) =>
+      `${header}.${base64url.encode(JSON.stringify({ ...claims, ...change }))}.${signature}`
+    const key = new TextEncoder().encode(SECRET)
+    const signed = (audience: string) =>
+      new SignJWT({ tenant: 'beta', database: 'main' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('beta')
+        .setAudience(audience)
+    const refused = [
+      undefined,
+      'alpha.forged',
+      'garbage',
+      `${header}.${payload}`,
+      `${header}.${payload}.${signature.slice(2)}`,
+      tampered({ tenant: 'beta' }),
+      tampered({ sub: 'beta', tenant: 'beta' }),
+      `${base64url.encode('{"alg":"none","typ":"JWT"}')}.${payload}.`,
+      await appToken('chroma', 'another-secret-of-sufficient-length-00', 'beta', {
+        tenant: 'beta',
+        database: 'main',
+      }),
+      await appToken('embedder', SECRET, 'beta', {}),
+      await signed('neo4j').sign(key),
+      await signed('chroma').setExpirationTime('-1 minute').sign(key),
+      SECRET,
+    ]
+    for (const token of refused) {
+      const response = await call('GET', '/api/v2/tenants/beta/databases/main/collections', token)
+      assert.equal(response.status, 401, String(token))
       const body = (await response.json()) as { error: { code: string; message: string } }
       assert.equal(body.error.code, 'UNAUTHORIZED')
       assert.equal(typeof body.error.message, 'string')

@@ -1,6 +1,5 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import {
-  appOfNeo4jGuardToken,
   boltOperations,
   GraphInputError,
   type GraphOperations,
@@ -8,7 +7,7 @@ import {
   type GuardBody,
   type GuardResponse,
   type GuardRoutes,
-  labelOfApp,
+  verifyNeo4jGuardToken,
 } from '@flotilla/data'
 import { AppError, createService, ErrorBody, type Service } from '@flotilla/service'
 import { bearerToken } from '@flotilla/stack'
@@ -16,7 +15,7 @@ import type { FastifyRequest } from 'fastify'
 import neo4j, { Neo4jError } from 'neo4j-driver'
 import type { GuardConfig } from './config.js'
 
-/** The app a request is for: taken from its token, never from the request's content. */
+/** The app a request is for and its label: its token's claims, never the request's content. */
 interface Caller {
   app: string
   label: string
@@ -102,9 +101,9 @@ function httpError(error: unknown, request: FastifyRequest): unknown {
 }
 
 /**
- * The only holder of Neo4j's (admin) credentials. An app's token names the app; the guard
- * derives its label (resourcesFor's rule) and runs graphQueries' statements for that label
- * only. There is no route that takes Cypher, a label or a database.
+ * The only holder of Neo4j's (admin) credentials. An app's token names the app and its label
+ * (signed claims the provisioner wrote); the guard runs graphQueries' statements for that
+ * label only. There is no route that takes Cypher, a label or a database.
  */
 export async function buildGuard(config: GuardConfig): Promise<Service> {
   const service = await createService({ name: 'neo4j-guard', version: '0.1.0', config })
@@ -129,15 +128,15 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
     },
   })
 
-  // Apps are few and only the secret's holder can name one, so this stays small.
+  // Apps are few and only the secret's holder can mint a token, so this stays small.
   const callers = new Map<string, Caller>()
-  const callerFor = (app: string): Caller => {
-    let caller = callers.get(app)
+  const callerFor = (app: string, label: string): Caller => {
+    const key = `${app}:${label}`
+    let caller = callers.get(key)
     if (!caller) {
-      const label = labelOfApp(app)
       const ops = boltOperations(driver, label, { timeoutMs: config.NEO4J_TIMEOUT_MS })
       caller = { app, label, ops }
-      callers.set(app, caller)
+      callers.set(key, caller)
     }
     return caller
   }
@@ -151,9 +150,9 @@ export async function buildGuard(config: GuardConfig): Promise<Service> {
       if (token === undefined) {
         throw new AppError(401, 'UNAUTHORIZED', 'missing token (Authorization: Bearer <token>)')
       }
-      const app = appOfNeo4jGuardToken(token, config.NEO4J_GUARD_SECRET)
-      if (app === undefined) throw new AppError(401, 'UNAUTHORIZED', 'invalid token')
-      request.caller = callerFor(app)
+      const claims = await verifyNeo4jGuardToken(token, config.NEO4J_GUARD_SECRET)
+      if (claims === undefined) throw new AppError(401, 'UNAUTHORIZED', 'invalid token')
+      request.caller = callerFor(claims.app, claims.label)
     })
     api.setErrorHandler(async (error, request) => {
       throw httpError(error, request)

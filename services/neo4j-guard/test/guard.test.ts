@@ -12,8 +12,9 @@ import {
   openGraph,
 } from '@flotilla/data'
 import { provisionNeo4j } from '@flotilla/provision'
-import { loadConfig, type Service } from '@flotilla/service'
+import { type LocalService, loadConfig, startLocalService } from '@flotilla/service'
 import { startNeo4j } from '@flotilla/testkit'
+import { base64url, SignJWT } from 'jose'
 import neo4j, { type Driver } from 'neo4j-driver'
 import { buildGuard, guardConfigSchema, startLocalGuard } from '../src/index.js'
 
@@ -24,7 +25,7 @@ const SECRET = 'neo4j-guard-secret-for-tests-0123456789'
 const suffix = randomBytes(3).toString('hex')
 const ALPHA = `galpha${suffix}`
 const BETA = `gbeta${suffix}`
-const tokenOf = (app: string) => neo4jGuardToken(SECRET, app)
+const tokenOf = (app: string) => neo4jGuardToken(SECRET, app, labelOfApp(app))
 
 type Answer = {
   status: number
@@ -51,7 +52,7 @@ async function checksum(driver: Driver, label: string) {
 }
 
 describe('neo4j-guard in front of a real Neo4j', () => {
-  let guard: Service
+  let guard: LocalService
   let url = ''
   let admin: Driver
   let alpha: AppGraph
@@ -108,10 +109,7 @@ describe('neo4j-guard in front of a real Neo4j', () => {
     })
 
   before(async () => {
-    const config = loadConfig(guardConfigSchema, {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
+    guard = await startLocalService(guardConfigSchema, buildGuard, {
       BODY_LIMIT_BYTES: String(256 * 1024),
       OPERATION_BODY_LIMIT_BYTES: String(64 * 1024),
       NEO4J_URL: server.url,
@@ -119,16 +117,15 @@ describe('neo4j-guard in front of a real Neo4j', () => {
       NEO4J_PASSWORD: server.password,
       NEO4J_GUARD_SECRET: SECRET,
     })
-    guard = await buildGuard(config)
-    url = await guard.listen({ host: '127.0.0.1', port: 0 })
+    url = guard.url
     admin = neo4j.driver(server.url, neo4j.auth.basic(server.user, server.password))
     const targets = [ALPHA, BETA].map((name) => ({
       name,
       resources: { neo4j: { label: labelOfApp(name), database: `app-${name}` } },
     }))
     await provisionNeo4j(server, targets, 'community')
-    alpha = openGraph({ url, token: tokenOf(ALPHA), label: labelOfApp(ALPHA) })
-    beta = openGraph({ url, token: tokenOf(BETA), label: labelOfApp(BETA) })
+    alpha = openGraph({ url, token: await tokenOf(ALPHA), label: labelOfApp(ALPHA) })
+    beta = openGraph({ url, token: await tokenOf(BETA), label: labelOfApp(BETA) })
     await beta.upsertNode('shared', { owner: 'beta', secret: 's3cret' })
     await beta.upsertNode('b-only', { owner: 'beta' })
     assert.equal(await beta.link('shared', 'b-only', 'OWNS', { since: 2020 }), true)
@@ -204,19 +201,42 @@ describe('neo4j-guard in front of a real Neo4j', () => {
   })
 
   it('answers 401 in the error shape to a missing, forged or tampered token', async () => {
-    const [, betaSignature] = tokenOf(BETA).split('.')
-    const alphaToken = tokenOf(ALPHA)
-    const flipped = `${alphaToken.slice(0, -1)}${alphaToken.endsWith('A') ? 'B' : 'A'}`
+    const alphaToken = await tokenOf(ALPHA)
+    const [header, payload, signature] = alphaToken.split('.') as [string, string, string]
+    const [, , betaSignature] = (await tokenOf(BETA)).split('.')
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload)))
+    // alpha's token with its claims changed, under alpha's signature.
+    const tampered = (change: object) =>
+      `${header}.${base64url.encode(JSON.stringify({ ...claims, ...change }))}.${signature}`
+    const key = new TextEncoder().encode(SECRET)
+    const signed = (audience: string) =>
+      new SignJWT({ label: labelOfApp(BETA) })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(BETA)
+        .setAudience(audience)
+    // The signature's first character (its last one carries two bits base64url ignores).
+    const flipped = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`
     const tokens = [
       undefined,
       '',
       'garbage',
-      `${ALPHA}.`,
-      `${ALPHA}.${betaSignature}`,
+      `${header}.${payload}`,
+      `${header}.${payload}.`,
+      `${header}.${payload}.${betaSignature}`,
       flipped,
-      neo4jGuardToken('another-secret-of-sufficient-length-000', ALPHA),
-      `stranger.${betaSignature}`,
-      `${ALPHA.toUpperCase()}.${alphaToken.split('.')[1]}`,
+      tampered({ label: labelOfApp(BETA) }),
+      tampered({ sub: BETA, label: labelOfApp(BETA) }),
+      tampered({ aud: 'chroma' }),
+      `${base64url.encode('{"alg":"none","typ":"JWT"}')}.${payload}.`,
+      await neo4jGuardToken('another-secret-of-sufficient-length-000', BETA, labelOfApp(BETA)),
+      await signed('chroma').sign(key),
+      await signed('neo4j').setExpirationTime('-1 minute').sign(key),
+      // Signed by the secret's holder, but a label that is no app's.
+      await new SignJWT({ label: 'Secret' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(ALPHA)
+        .setAudience('neo4j')
+        .sign(key),
       server.password,
       SECRET,
     ]
@@ -235,7 +255,7 @@ describe('neo4j-guard in front of a real Neo4j', () => {
   })
 
   it('refuses bad input with 400 and never touches another label', async () => {
-    const t = tokenOf(ALPHA)
+    const t = await tokenOf(ALPHA)
     const bad: Array<[keyof typeof GUARD_ROUTES, unknown]> = [
       ['getNode', { id: 5 }],
       ['getNode', { id: '' }],
@@ -320,7 +340,7 @@ describe('neo4j-guard in front of a real Neo4j', () => {
   })
 
   it('answers 404 to every other path or method, however spelled', async () => {
-    const t = tokenOf(ALPHA)
+    const t = await tokenOf(ALPHA)
     const paths: Array<[string, string]> = [
       ['POST', '/v1/nodes/../nodes/get'],
       ['POST', '/v1/nodes/%2e%2e/nodes/get'],
@@ -372,13 +392,14 @@ describe('neo4j-guard without Neo4j', () => {
       secret: SECRET,
     })
     try {
-      const graph = openGraph({ url: down.url, token: tokenOf(ALPHA), label: labelOfApp(ALPHA) })
+      const token = await tokenOf(ALPHA)
+      const graph = openGraph({ url: down.url, token, label: labelOfApp(ALPHA) })
       await assert.rejects(graph.getNode('x'), (error: Error & { statusCode?: number }) => {
         assert.equal(error.statusCode, 503)
         return true
       })
       const response = await fetch(`${down.url}${GUARD_ROUTES.countNodes.path}`, {
-        headers: { authorization: `Bearer ${tokenOf(ALPHA)}` },
+        headers: { authorization: `Bearer ${token}` },
       })
       assert.equal(response.status, 503)
       assert.deepEqual(Object.keys(((await response.json()) as { error: object }).error), [

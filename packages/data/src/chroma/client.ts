@@ -1,9 +1,10 @@
+import { appTokenClaims } from '@flotilla/stack'
 import { ChromaClient, type Collection } from 'chromadb'
 
 export interface ChromaClientConfig {
   /** The chroma-guard (CHROMA_URL), never Chroma itself. */
   url: string
-  /** The app's guard token (CHROMA_TOKEN), minted for its tenant. */
+  /** The app's guard token (CHROMA_TOKEN), whose claims name its tenant and database. */
   token: string
   /** The app's tenant and database (CHROMA_TENANT, CHROMA_DATABASE). */
   tenant: string
@@ -27,9 +28,10 @@ export class ScopedChroma {
   readonly #client: ChromaClient
 
   constructor({ url: guard, token, tenant, database, collections }: ChromaClientConfig) {
-    const tokenTenant = token.slice(0, token.indexOf('.'))
-    if (tokenTenant !== tenant) {
-      throw new Error(`CHROMA_TOKEN opens tenant "${tokenTenant || '?'}", not "${tenant}"`)
+    const claims = appTokenClaims('chroma', token)
+    if (claims?.tenant !== tenant || claims.database !== database) {
+      const opens = claims ? `${claims.tenant}/${claims.database}` : '?'
+      throw new Error(`CHROMA_TOKEN opens "${opens}", not "${tenant}/${database}"`)
     }
     const url = new URL(guard)
     this.tenant = tenant

@@ -1,23 +1,12 @@
-import { neo4jLabelOf } from '@flotilla/stack'
 import { type Static, type TSchema, Type } from 'typebox'
 import { MAX_BATCH, MAX_DEPTH, MAX_NEIGHBOURS } from './cypher.js'
-import {
-  LABEL_PATTERN,
-  PROPERTY_KEY_PATTERN,
-  RELATIONSHIP_TYPE_PATTERN,
-  validateLabel,
-} from './identifiers.js'
+import { LABEL_PATTERN, PROPERTY_KEY_PATTERN, RELATIONSHIP_TYPE_PATTERN } from './identifiers.js'
 
 /**
  * The wire contract between neo4j-guard and its client (openGraph in community mode): one
  * route per AppGraph primitive, values in JSON bodies (never in the path, so no id has to
- * survive URL decoding), the app named only by the bearer token.
+ * survive URL decoding), the app and its label named only by the bearer token's claims.
  */
-
-/** The label of a token's app, by resourcesFor's rule: the guard never takes one from a request. */
-export function labelOfApp(app: string): string {
-  return validateLabel(neo4jLabelOf(app))
-}
 
 const NodeId = Type.String({ minLength: 1, maxLength: 512 })
 const RelationshipType = Type.String({ pattern: RELATIONSHIP_TYPE_PATTERN.source })

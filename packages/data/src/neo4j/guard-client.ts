@@ -7,7 +7,7 @@ import type { GraphOperations } from './operations.js'
 export interface GuardGraphConfig {
   /** The guard, e.g. http://neo4j-guard:7475. */
   url: string
-  /** The app's guard token (NEO4J_TOKEN); the guard derives the label from it. */
+  /** The app's guard token (NEO4J_TOKEN); the guard reads the label from its claims. */
   token: string
   /** The app's label (NEO4J_LABEL); checked against the guard's on ready(). */
   label: string

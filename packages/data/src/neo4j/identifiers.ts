@@ -1,3 +1,5 @@
+import { neo4jLabelOf } from '@flotilla/stack'
+
 /**
  * Input the graph API refuses: a caller's mistake (or attack), never a server fault. The
  * guard answers it with 400; nothing has reached Neo4j when it is thrown.
@@ -31,6 +33,11 @@ export function validateLabel(label: unknown): string {
   if (typeof label !== 'string' || !LABEL_PATTERN.test(label))
     throw new GraphInputError(`label ${JSON.stringify(label)} must match ${LABEL_PATTERN}`)
   return label
+}
+
+/** An app's label by resourcesFor's rule, for tests and tools; no guard or client derives one. */
+export function labelOfApp(app: string): string {
+  return validateLabel(neo4jLabelOf(app))
 }
 
 export const RELATIONSHIP_TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/

@@ -24,7 +24,6 @@ export {
   type GuardBody,
   type GuardResponse,
   type GuardRoutes,
-  labelOfApp,
 } from './guard-api.js'
 export type { GuardGraphConfig } from './guard-client.js'
 export {
@@ -32,6 +31,7 @@ export {
   GraphInputError,
   ID_KEY,
   LABEL_PATTERN,
+  labelOfApp,
   PROPERTY_KEY_PATTERN,
   type Properties,
   type PropertyValue,
@@ -50,4 +50,4 @@ export type {
   GraphSnapshots,
   SnapshotPages,
 } from './snapshot.js'
-export { appOfNeo4jGuardToken, neo4jGuardToken } from './token.js'
+export { neo4jGuardToken, verifyNeo4jGuardToken } from './token.js'

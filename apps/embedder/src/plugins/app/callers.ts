@@ -1,5 +1,5 @@
 import { AppError } from '@flotilla/service'
-import { appOfToken, bearerToken } from '@flotilla/stack'
+import { bearerToken, verifyAppToken } from '@flotilla/stack'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -7,9 +7,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /**
      * The app whose caller token (`Authorization: Bearer <its EMBEDDER_TOKEN>`) came with the
-     * request; 401 without a valid one. Nothing else a request carries names its caller.
+     * request (its `sub`, all the embedder needs of a caller); 401 without a valid one.
+     * Nothing else a request carries names its caller.
      */
-    callerOf(authorization: string | string[] | undefined): string
+    callerOf(authorization: string | string[] | undefined): Promise<string>
   }
 }
 
@@ -18,7 +19,7 @@ const unauthorized = (message: string) =>
 
 export default fp(
   async (app: FastifyInstance, { secret }: { secret: string | undefined }) => {
-    app.decorate('callerOf', (authorization: string | string[] | undefined) => {
+    app.decorate('callerOf', async (authorization: string | string[] | undefined) => {
       if (!secret) {
         throw new AppError(
           503,
@@ -32,9 +33,9 @@ export default fp(
           "missing caller token: send Authorization: Bearer <the app's EMBEDDER_TOKEN>",
         )
       }
-      const caller = appOfToken('embedder', secret, token)
+      const caller = await verifyAppToken('embedder', secret, token)
       if (caller === undefined) throw unauthorized('invalid caller token')
-      return caller
+      return caller.app
     })
   },
   { name: 'callers' },

@@ -41,7 +41,7 @@ const collectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorateRequest('caller', '')
   // Before the body is read: a caller without a valid token learns nothing, not even the schema.
   app.addHook('onRequest', async (request) => {
-    request.caller = app.callerOf(request.headers.authorization)
+    request.caller = await app.callerOf(request.headers.authorization)
   })
 
   app.post(
