@@ -12,15 +12,6 @@ import {
   openGraph,
   type Properties,
 } from '@flotilla/data'
-import { type App, loadRegistry } from '@flotilla/stack'
-import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
-import {
-  type LocalGuard,
-  startLocalGuard as startNeo4jGuard,
-} from '../../../services/neo4j-guard/src/local.js'
-import { makeRepo } from '../../data/test/fixtures.js'
-import { type AppStoreAccess, backupApp, restoreApp } from '../src/backup/app-backup.js'
-import { BackupIntegrityError, MANIFEST_FILE, sha256File } from '../src/backup/manifest.js'
 import {
   type BackupGraph,
   checkSnapshot,
@@ -29,8 +20,17 @@ import {
   NEO4J_FILE,
   readSnapshot,
   restoreNeo4j,
-} from '../src/backup/neo4j.js'
-import { localPgTools } from '../src/backup/postgres.js'
+} from '@flotilla/data/neo4j/backup'
+import { type App, loadRegistry } from '@flotilla/stack'
+import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
+import {
+  type LocalGuard,
+  startLocalGuard as startNeo4jGuard,
+} from '../../../services/neo4j-guard/src/local.js'
+import { makeRepo } from '../../data/test/fixtures.js'
+import { type AppStoreAccess, backupApp, restoreApp } from '../src/backup/app-backup.js'
+import { localPgTools } from '../src/backup/compose-access.js'
+import { BackupIntegrityError, MANIFEST_FILE, sha256File } from '../src/backup/manifest.js'
 import { runCommand } from '../src/run.js'
 
 /**

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { countPoints, restoreCollection, snapshotCollection } from '@flotilla/data/qdrant/backup'
 import { mintQdrantToken } from '../../data/src/qdrant/index.js'
 import { qdrantRefusal } from '../../data/test/qdrant-recorder.js'
-import { countPoints, restoreCollection, snapshotCollection } from '../src/backup/qdrant.js'
 
 // Qdrant's documented snapshot API (https://qdrant.tech/documentation/concepts/snapshots/),
 // served by a stand-in that records every request and checks each key the way Qdrant 1.15.5

@@ -1,8 +1,24 @@
 import { parseEnv } from 'node:util'
+import type { RunTool } from '@flotilla/data/backup-types'
+import type { PgTools } from '@flotilla/data/postgres/backup'
 import type { App } from '@flotilla/stack'
 import { type Runner, runChecked } from '../run.js'
 import type { AppStoreAccess } from './app-backup.js'
-import { localPgTools, type PgTools } from './postgres.js'
+
+const runTool =
+  (runner: Runner): RunTool =>
+  (argv, options) =>
+    runChecked(runner, argv, options)
+
+/** pg_dump, pg_restore and psql of this machine: their major version must be at least the server's. */
+export const localPgTools = (runner: Runner): PgTools => ({
+  run: runTool(runner),
+  command: (tool, args, databaseUrl) => [
+    tool,
+    ...args,
+    ...(databaseUrl ? ['-d', databaseUrl] : []),
+  ],
+})
 
 const URL_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'CHROMA_URL', 'QDRANT_URL', 'NEO4J_URL']
 
@@ -76,7 +92,7 @@ export async function composeAccess(
     env[name] = url.href
   }
   const pgTools: PgTools = {
-    runner,
+    run: runTool(runner),
     command: (tool, args, databaseUrl, password) => {
       const local = databaseUrl ? new URL(databaseUrl) : undefined
       if (local) local.hostname = '127.0.0.1'

@@ -1,4 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type BackupAccess, credential, type StoreBackup } from '../backup-types.js'
+import { appDataConfigFromEnv } from '../config.js'
 
 /**
  * Qdrant over its REST snapshot API. `apiKey` is the app's JWT (from its credential file) for
@@ -71,4 +74,62 @@ export async function countPoints(access: QdrantAccess, collection: string): Pro
     'application/json',
   )
   return ((await response.json()) as { result: { count: number } }).result.count
+}
+
+export interface QdrantBackupAccess extends BackupAccess {
+  /** Qdrant's API key, for recovering snapshots. */
+  qdrantApiKey?: string
+}
+
+/** The app's collections, full names, from QDRANT_COLLECTIONS; none without QDRANT_URL. */
+function collectionsOf({ env }: BackupAccess): string[] {
+  const qdrantEnv = Object.fromEntries(
+    Object.entries(env).filter(([name]) => name.startsWith('QDRANT_')),
+  )
+  return Object.values(appDataConfigFromEnv(qdrantEnv).qdrant?.byName ?? {})
+}
+
+function qdrantAccess(access: BackupAccess, apiKey?: string): QdrantAccess {
+  return {
+    url: credential(access, 'QDRANT_URL', 'qdrant'),
+    apiKey: apiKey ?? credential(access, 'QDRANT_API_KEY', 'qdrant'),
+  }
+}
+
+const fileOf = (collection: string) => `qdrant-${collection}.snapshot`
+
+/** A snapshot per collection of the app's, taken with its token, recovered with the server's key. */
+export const qdrantBackup: StoreBackup<QdrantBackupAccess, Record<string, number>> = {
+  async count(access) {
+    if (!access.env.QDRANT_URL) return undefined
+    const counts: Record<string, number> = {}
+    for (const collection of collectionsOf(access)) {
+      counts[collection] = await countPoints(qdrantAccess(access), collection)
+    }
+    return counts
+  },
+  async backup(access, dir, log) {
+    if (!access.env.QDRANT_URL) {
+      log('qdrant: skipped (no QDRANT_URL in the credentials)')
+      return []
+    }
+    const files: string[] = []
+    for (const collection of collectionsOf(access)) {
+      await snapshotCollection(qdrantAccess(access), collection, join(dir, fileOf(collection)))
+      files.push(fileOf(collection))
+      log(`qdrant: ${collection} → ${fileOf(collection)}`)
+    }
+    return files
+  },
+  async prepareRestore(access, dir, files) {
+    const collections = collectionsOf(access).filter((c) => files.includes(fileOf(c)))
+    if (collections.length === 0) return undefined
+    const admin = qdrantAccess(access, access.qdrantApiKey)
+    return async (log) => {
+      for (const collection of collections) {
+        await restoreCollection(admin, collection, join(dir, fileOf(collection)))
+        log(`qdrant: ${collection} restored`)
+      }
+    }
+  },
 }

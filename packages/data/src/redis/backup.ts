@@ -1,7 +1,16 @@
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Redis } from 'ioredis'
+import { type BackupAccess, credential, type StoreBackup } from '../backup-types.js'
+
+export interface RedisBackupAccess extends BackupAccess {
+  /** A Redis URL allowed to RESTORE (the admin user), selecting the app's DB index. */
+  redisRestoreUrl?: string
+}
+
+const FILE = 'redis.jsonl'
 
 interface KeyRecord {
   key: string
@@ -101,4 +110,29 @@ export async function countKeys(url: string, prefix: string): Promise<number> {
   } finally {
     client.disconnect()
   }
+}
+
+const keyPrefix = (access: BackupAccess) => credential(access, 'REDIS_KEY_PREFIX', 'redis')
+
+/** The keys under the app's prefix: read with its own ACL user, restored by the admin user. */
+export const redisBackup: StoreBackup<RedisBackupAccess, number> = {
+  count: (access) => countKeys(credential(access, 'REDIS_URL', 'redis'), keyPrefix(access)),
+  async backup(access, dir, log) {
+    const prefix = keyPrefix(access)
+    const keys = await dumpRedis(credential(access, 'REDIS_URL', 'redis'), prefix, join(dir, FILE))
+    log(`redis: ${keys} key(s) under ${prefix} → ${FILE}`)
+    return [FILE]
+  },
+  async prepareRestore(access, dir, files) {
+    if (!files.includes(FILE)) return undefined
+    const url = access.redisRestoreUrl
+    if (!url) {
+      throw new Error('redis: restoring needs REDIS_ADMIN_URL (RESTORE is refused to app users)')
+    }
+    const prefix = keyPrefix(access)
+    return async (log) => {
+      const keys = await restoreRedis(url, prefix, join(dir, FILE))
+      log(`redis: ${keys} key(s) restored`)
+    }
+  },
 }

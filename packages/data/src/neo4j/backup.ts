@@ -1,24 +1,30 @@
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { type App, resourcesFor } from '@flotilla/stack'
+import type { BackupAccess, StoreBackup } from '../backup-types.js'
+import { appDataConfigFromEnv } from '../config.js'
+import { type GraphConfig, openGraph } from './graph.js'
 import {
-  appDataConfigFromEnv,
-  type GraphConfig,
-  type GraphCounts,
-  type GraphRecord,
-  type GraphSnapshots,
   type Properties,
   type PropertyValue,
   validateNodeId,
   validateProperties,
   validateRelationshipType,
-} from '@flotilla/data'
-import { type App, resourcesFor } from '@flotilla/stack'
+} from './identifiers.js'
+import type { GraphRecord } from './records.js'
+import type { GraphCounts, GraphSnapshots } from './snapshot.js'
 
 export const NEO4J_FILE = 'neo4j.jsonl'
 
 /** What backup and restore need of a graph: AppGraph (openGraph), or a stand-in in tests. */
 export type BackupGraph = GraphSnapshots & { close(): Promise<void> }
+
+export interface Neo4jBackupAccess extends BackupAccess {
+  /** How the app's graph is opened; default AppGraph (openGraph), so only its label is reached. */
+  openGraph?: (config: GraphConfig) => BackupGraph
+}
 
 /**
  * The app's graph: label and database as resourcesFor names them (never what a credentials
@@ -163,4 +169,42 @@ export async function restoreNeo4j(
     )
   }
   return after
+}
+
+async function withGraph<T>(
+  access: Neo4jBackupAccess,
+  use: (graph: BackupGraph) => Promise<T>,
+): Promise<T> {
+  const graph = (access.openGraph ?? openGraph)(graphConfigFor(access.app, access.env))
+  try {
+    return await use(graph)
+  } finally {
+    await graph.close()
+  }
+}
+
+/** The nodes and links of the app's label, as JSON Lines, through the app's own graph access. */
+export const neo4jBackup: StoreBackup<Neo4jBackupAccess, GraphCounts> = {
+  count: async (access) => (access.env.NEO4J_URL ? withGraph(access, countNeo4j) : undefined),
+  async backup(access, dir, log) {
+    if (!access.env.NEO4J_URL) {
+      log('neo4j: skipped (no NEO4J_URL in the credentials)')
+      return []
+    }
+    const counts = await withGraph(access, (graph) => dumpNeo4j(graph, join(dir, NEO4J_FILE)))
+    log(`neo4j: ${counts.nodes} node(s), ${counts.links} link(s) → ${NEO4J_FILE}`)
+    return [NEO4J_FILE]
+  },
+  async prepareRestore(access, dir, files) {
+    if (!files.includes(NEO4J_FILE)) return undefined
+    // The graph is cleared before its import: its credentials are resolved and its file read
+    // through now, before any store changes.
+    graphConfigFor(access.app, access.env)
+    const file = join(dir, NEO4J_FILE)
+    const expected = await checkSnapshot(file)
+    return async (log) => {
+      const restored = await withGraph(access, (graph) => restoreNeo4j(graph, file, expected))
+      log(`neo4j: ${restored.nodes} node(s), ${restored.links} link(s) restored`)
+    }
+  },
 }

@@ -1,4 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type BackupAccess, credential, type StoreBackup } from '../backup-types.js'
 
 /** The guard (CHROMA_URL) and the app's token: the app's own tenant is all it opens. */
 export interface ChromaAccess {
@@ -153,4 +155,34 @@ export async function restoreChroma(access: ChromaAccess, file: string) {
     }
   }
   return Object.fromEntries(collections.map((c) => [c.name, c.records.ids.length]))
+}
+
+const FILE = 'chroma.json'
+
+/** The guard and the app's token, tenant and database, as its credentials name them. */
+function chromaAccess(access: BackupAccess): ChromaAccess {
+  return {
+    url: credential(access, 'CHROMA_URL', 'chroma'),
+    token: credential(access, 'CHROMA_TOKEN', 'chroma'),
+    tenant: credential(access, 'CHROMA_TENANT', 'chroma'),
+    database: credential(access, 'CHROMA_DATABASE', 'chroma'),
+  }
+}
+
+/** Every collection of the app's tenant, through the guard with the app's own token. */
+export const chromaBackup: StoreBackup<BackupAccess, Record<string, number>> = {
+  count: (access) => countChroma(chromaAccess(access)),
+  async backup(access, dir, log) {
+    const vectors = await dumpChroma(chromaAccess(access), join(dir, FILE))
+    log(`chroma: ${JSON.stringify(vectors)} → ${FILE}`)
+    return [FILE]
+  },
+  async prepareRestore(access, dir, files) {
+    if (!files.includes(FILE)) return undefined
+    const chroma = chromaAccess(access)
+    return async (log) => {
+      await restoreChroma(chroma, join(dir, FILE))
+      log('chroma: restored')
+    }
+  },
 }

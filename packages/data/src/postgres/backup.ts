@@ -2,28 +2,26 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { type Runner, runChecked } from '../run.js'
+import { type BackupAccess, credential, type RunTool, type StoreBackup } from '../backup-types.js'
 
 /**
  * How pg_dump, pg_restore and psql are reached: locally (their major version must be at
- * least the server's), or inside the postgres container (see compose-access.ts).
+ * least the server's), or inside the postgres container (@flotilla/ops passes both in, see
+ * its backup/compose-access.ts).
  */
 export interface PgTools {
-  runner: Runner
+  run: RunTool
   /** The argv to run `tool args…` against `databaseUrl` (no password in it). */
   command(tool: string, args: string[], databaseUrl: string, password: string): string[]
 }
 
+export interface PostgresBackupAccess extends BackupAccess {
+  pgTools: PgTools
+}
+
 export type TableCounts = Record<string, number>
 
-export const localPgTools = (runner: Runner): PgTools => ({
-  runner,
-  command: (tool, args, databaseUrl) => [
-    tool,
-    ...args,
-    ...(databaseUrl ? ['-d', databaseUrl] : []),
-  ],
-})
+const FILE = 'postgres.dump'
 
 /** Connection arguments without the password (it goes by PGPASSWORD, never argv). */
 function command(tools: PgTools, databaseUrl: string, tool: string, args: string[]) {
@@ -36,7 +34,7 @@ function command(tools: PgTools, databaseUrl: string, tool: string, args: string
 /** pg_dump in custom format, as the database's owner (the app's own role). */
 export async function dumpPostgres(tools: PgTools, databaseUrl: string, file: string) {
   const { argv, env } = command(tools, databaseUrl, 'pg_dump', ['-Fc', '--no-owner', '--no-acl'])
-  await runChecked(tools.runner, argv, { env, stdoutFile: file })
+  await tools.run(argv, { env, stdoutFile: file })
 }
 
 /**
@@ -51,7 +49,7 @@ export async function restorePostgres(tools: PgTools, databaseUrl: string, file:
     await writeFile(sql, 'DROP OWNED BY CURRENT_USER;\n')
     const toSql = tools.command('pg_restore', ['--no-owner', '--no-acl', '-f', '-'], '', '')
     const converted = join(scratch, 'dump.sql')
-    await runChecked(tools.runner, toSql, { stdinFile: file, stdoutFile: converted })
+    await tools.run(toSql, { stdinFile: file, stdoutFile: converted })
     await appendFile(sql, await readFile(converted))
     const { argv, env } = command(tools, databaseUrl, 'psql', [
       '--quiet',
@@ -62,7 +60,7 @@ export async function restorePostgres(tools: PgTools, databaseUrl: string, file:
       '--output',
       '/dev/null',
     ])
-    await runChecked(tools.runner, argv, { env, stdinFile: sql })
+    await tools.run(argv, { env, stdinFile: sql })
   } finally {
     await rm(scratch, { recursive: true, force: true })
   }
@@ -88,4 +86,25 @@ export async function countRows(databaseUrl: string): Promise<TableCounts> {
   } finally {
     await client.end()
   }
+}
+
+const databaseUrl = (access: BackupAccess) => credential(access, 'DATABASE_URL', 'postgres')
+
+/** The app's database, with its own role: pg_dump's custom format, restored in one transaction. */
+export const postgresBackup: StoreBackup<PostgresBackupAccess, TableCounts> = {
+  count: (access) => countRows(databaseUrl(access)),
+  async backup(access, dir, log) {
+    const url = databaseUrl(access)
+    await dumpPostgres(access.pgTools, url, join(dir, FILE))
+    log(`postgres: database ${new URL(url).pathname.slice(1)} → ${FILE}`)
+    return [FILE]
+  },
+  async prepareRestore(access, dir, files) {
+    if (!files.includes(FILE)) return undefined
+    const url = databaseUrl(access)
+    return async (log) => {
+      await restorePostgres(access.pgTools, url, join(dir, FILE))
+      log('postgres: restored')
+    }
+  },
 }
