@@ -69,7 +69,7 @@ chown "$GUARD_UID:0" "$admin/neo4j-guard.env" && chmod 0440 "$admin/neo4j-guard.
 # `default` is off and has no password, so nobody can log in as it, yet keeps every permission:
 # Redis replays the append-only file as `default` and EXEC re-checks its rules, so without them
 # every MULTI/EXEC in the file is dropped at start (redis/redis#14541). Same rules as the
-# provisioner's DEFAULT_USER_RULES (packages/provision/src/redis-acl.ts).
+# provisioner's DEFAULT_USER_RULES (packages/data/src/redis/acl.ts).
 sha() { printf '%s' "$(cat "$1")" | sha256sum | cut -d' ' -f1; }
 users=$acl/users.acl
 {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { labelOfApp, neo4jGuardToken, openGraph } from '@flotilla/data'
+import { provisionNeo4j } from '@flotilla/data/neo4j/provision'
 import { fuzzTest, startNeo4j } from '@flotilla/testkit'
-import { provisionNeo4j } from '../../../packages/provision/src/index.js'
 import { startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
 import { FakeQdrant } from './fakes.js'
 import { KB, startKb } from './harness.js'

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { appAclRules } from '@flotilla/data/redis/acl'
 import { createService, loadConfig, type Service } from '@flotilla/service'
 import {
   createDatabase,
@@ -20,7 +21,6 @@ import {
   startPostgres,
 } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
-import { appAclRules } from '../../../packages/provision/src/index.js'
 import { notesApp } from '../src/app.js'
 import { notesConfigSchema } from '../src/config.js'
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import neo4j, { type Integer } from 'neo4j-driver'
-import { constraintStatement } from '../../provision/src/index.js'
 import {
   type CypherQuery,
   DEFAULT_BATCH,
@@ -16,6 +15,7 @@ import {
   type Properties,
   validateLabel,
 } from '../src/neo4j/index.js'
+import { constraintStatement } from '../src/neo4j/provision.js'
 import {
   clearGraph,
   cypherSnapshots,

@@ -2,14 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { appToken } from '@flotilla/stack'
 import { SignJWT } from 'jose'
-import {
-  AdminConfigError,
-  adminConfigFromEnv,
-  denyStatements,
-  grantStatements,
-  neo4jPrincipal,
-  provisionNeo4j,
-} from '../../provision/src/index.js'
+import { AdminConfigError, adminConfigFromEnv } from '../../provision/src/index.js'
 import { appDataConfigFromEnv } from '../src/config.js'
 import {
   GraphInputError,
@@ -17,6 +10,12 @@ import {
   neo4jGuardToken,
   verifyNeo4jGuardToken,
 } from '../src/neo4j/index.js'
+import {
+  denyStatements,
+  grantStatements,
+  neo4jPrincipal,
+  provisionNeo4j,
+} from '../src/neo4j/provision.js'
 import { targetFor } from './qdrant-recorder.js'
 import { unsigned, withClaims } from './token-forgery.js'
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { SignJWT } from 'jose'
-import { provisionQdrant, qdrantAdminClient } from '../../provision/src/index.js'
 import { mintQdrantToken, openQdrant } from '../src/qdrant/index.js'
+import { provisionQdrant, qdrantAdminClient } from '../src/qdrant/provision.js'
 import { targetFor } from './qdrant-recorder.js'
 
 const url = process.env.QDRANT_URL

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type App, resourcesFor } from '@flotilla/stack'
 import { errors, jwtVerify } from 'jose'
-import type { ProvisionTarget } from '../../provision/src/index.js'
+import type { ProvisionTarget } from '../src/provision-types.js'
 
 /** The server docker-compose.yml pins; answered at `GET /` like Qdrant does. */
 export const QDRANT_SERVER_VERSION = '1.15.5'

@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DEFAULT_QDRANT_TOKEN_POLICY, type Neo4jMode, type QdrantTokenPolicy } from '@flotilla/data'
 
-export type { Neo4jMode }
-
 /** What the provisioner needs to reach each store as its administrator; apps never see it. */
 export interface AdminConfig {
   /** Where per-app credential files are written (`<secretsDir>/apps/<app>.env`). */

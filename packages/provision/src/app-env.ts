@@ -1,7 +1,7 @@
 import { join } from 'node:path'
+import type { ProvisionTarget } from '@flotilla/data/provision-types'
 import type { AdminConfig } from './admin-config.js'
 import { generatePassword } from './password.js'
-import type { ProvisionTarget } from './types.js'
 
 /**
  * The contract between the provisioner and an app: `<secretsDir>/apps/<app>.env`, read by

@@ -8,6 +8,12 @@ import {
   qdrantTokenExpiry,
   readEnvFile,
 } from '@flotilla/data'
+import { checkChromaAdmin, provisionChroma } from '@flotilla/data/chroma/provision'
+import { neo4jPrincipal, provisionNeo4j } from '@flotilla/data/neo4j/provision'
+import { connectPostgresAdmin, provisionPostgres } from '@flotilla/data/postgres/provision'
+import type { Change, ProvisionTarget } from '@flotilla/data/provision-types'
+import { provisionQdrant } from '@flotilla/data/qdrant/provision'
+import { connectRedisAdmin, provisionRedis } from '@flotilla/data/redis/provision'
 import {
   appToken,
   loadRegistry,
@@ -17,14 +23,8 @@ import {
 } from '@flotilla/stack'
 import type { AdminConfig } from './admin-config.js'
 import { type AppSecrets, appEnv, appEnvPath, appSecrets } from './app-env.js'
-import { checkChromaAdmin, provisionChroma } from './chroma.js'
 import { EMBEDDER_APP, embedderCallerEnv } from './embedder.js'
-import { neo4jPrincipal, provisionNeo4j } from './neo4j.js'
-import { connectPostgresAdmin, provisionPostgres } from './postgres.js'
-import { provisionQdrant } from './qdrant.js'
-import { connectRedisAdmin, provisionRedis } from './redis.js'
 import { formatEnvFile, writeSecretFile } from './secret-file.js'
-import type { Change, ProvisionTarget } from './types.js'
 
 export interface ProvisionOptions {
   /** Apps whose passwords are replaced this run. */
@@ -47,12 +47,120 @@ export class ProvisionError extends Error {
   }
 }
 
-const ADMIN_SETTING: Record<StoreName, string> = {
-  postgres: 'POSTGRES_ADMIN_URL',
-  redis: 'REDIS_ADMIN_URL',
-  chroma: 'CHROMA_GUARD_URL',
-  qdrant: 'QDRANT_ADMIN_URL',
-  neo4j: 'NEO4J_ADMIN_URL',
+/** What a run hands each store's step: the apps that use the store, and their passwords. */
+interface StoreRun {
+  targets: ProvisionTarget[]
+  secretsOf: (app: string) => AppSecrets
+  secretsDir: string
+  log: (line: string) => void
+}
+
+/** A store the run has reached as its administrator; nothing is changed until `apply`. */
+interface OpenStore {
+  apply(): Promise<Change[]>
+  close(): Promise<void> | void
+}
+
+interface StoreStep<Admin> {
+  /** The setting that configures the store, named when an app needs it and it is unset. */
+  setting: string
+  /** Connects (or checks the admin credentials): an unreachable store stops the run before any change. */
+  open(admin: Admin, run: StoreRun): Promise<OpenStore>
+}
+
+const noClose = () => {}
+
+/**
+ * Every store's provisioning step, run in this order. A store the registry knows but this
+ * record lacks is a type error: adding a store means adding its step here.
+ */
+const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
+  postgres: {
+    setting: 'POSTGRES_ADMIN_URL',
+    async open(admin, { targets, secretsOf, log }) {
+      const client = await connectPostgresAdmin(admin.url)
+      const plans = targets.flatMap((target) => {
+        const secret = secretsOf(target.name).postgres
+        return secret ? [{ target, password: secret.password, passwordIsNew: secret.isNew }] : []
+      })
+      return {
+        apply: () => {
+          log('postgres: roles and databases')
+          return provisionPostgres(client, plans, admin.connectionLimit)
+        },
+        close: () => client.end(),
+      }
+    },
+  },
+  redis: {
+    setting: 'REDIS_ADMIN_URL',
+    async open(admin, { targets, secretsOf, secretsDir, log }) {
+      const connected = await connectRedisAdmin(admin)
+      const plans = targets.flatMap((target) => {
+        const secret = secretsOf(target.name).redis
+        return secret ? [{ target, password: secret.password }] : []
+      })
+      return {
+        apply: async () => {
+          log('redis: acl users')
+          const aclPath = join(secretsDir, 'redis', 'users.acl')
+          const recorded = await readFile(aclPath, 'utf8').catch(() => undefined)
+          const result = await provisionRedis(connected.client, admin, plans, recorded)
+          const changes = [...connected.changes, ...result.changes]
+          if (await writeSecretFile(aclPath, result.aclFile)) {
+            changes.push({ store: 'redis', app: '*', action: 'write acl file', detail: aclPath })
+          }
+          return changes
+        },
+        close: () => connected.client.disconnect(),
+      }
+    },
+  },
+  chroma: {
+    setting: 'CHROMA_GUARD_URL',
+    async open(admin, { targets, log }) {
+      await checkChromaAdmin(admin)
+      return {
+        apply: () => {
+          log('chroma: tenants and databases')
+          return provisionChroma(admin, targets)
+        },
+        close: noClose,
+      }
+    },
+  },
+  qdrant: {
+    setting: 'QDRANT_ADMIN_URL',
+    async open(admin, { targets, log }) {
+      return {
+        apply: () => {
+          log('qdrant: collections')
+          return provisionQdrant(admin, targets)
+        },
+        close: noClose,
+      }
+    },
+  },
+  neo4j: {
+    setting: 'NEO4J_ADMIN_URL',
+    async open(admin, { targets, secretsOf, log }) {
+      const passwords = Object.fromEntries(
+        targets.flatMap((t) => {
+          const secret = secretsOf(t.name).neo4j
+          return secret ? [[t.name, secret]] : []
+        }),
+      )
+      return {
+        apply: () => {
+          log(
+            `neo4j (${admin.mode}): ${admin.mode === 'enterprise' ? 'databases, roles, users' : 'label constraints'}`,
+          )
+          return provisionNeo4j(admin, targets, admin.mode, { passwords })
+        },
+        close: noClose,
+      }
+    },
+  },
 }
 
 export function provisionTargets(registry: Registry): ProvisionTarget[] {
@@ -73,7 +181,7 @@ function problemsWith(
         if (admin[store]) problems.push(`${store} is both skipped and configured`)
       } else if (!admin[store]) {
         problems.push(
-          `app ${target.name} uses ${store}, but ${ADMIN_SETTING[store]} is not configured`,
+          `app ${target.name} uses ${store}, but ${STORES[store].setting} is not configured`,
         )
       }
     }
@@ -117,7 +225,6 @@ export async function provision(
     if (users.length > 0)
       log(`${store}: skipped (not in this stack); ${users.join(', ')} will see it down`)
   }
-  const uses = (store: StoreName) => targets.some((t) => t.resources[store])
 
   const secrets = new Map<string, { existing?: Record<string, string>; secrets: AppSecrets }>()
   for (const target of targets) {
@@ -129,67 +236,23 @@ export async function provision(
   }
   const secretsOf = (app: string) => (secrets.get(app) as { secrets: AppSecrets }).secrets
 
-  // Connect to every store first: an unreachable one stops the run before any change.
+  // Reach every store first: an unreachable one stops the run before any change.
   log(`provisioning ${targets.length} app(s): ${targets.map((t) => t.name).join(', ') || '(none)'}`)
-  const postgres =
-    admin.postgres && uses('postgres') ? await connectPostgresAdmin(admin.postgres.url) : undefined
+  const opened: OpenStore[] = []
   const changes: Change[] = []
-  const redis =
-    admin.redis && uses('redis')
-      ? await connectRedisAdmin(admin.redis).catch(async (error) => {
-          await postgres?.end()
-          throw error
-        })
-      : undefined
   try {
-    if (admin.chroma && uses('chroma')) await checkChromaAdmin(admin.chroma)
-
-    if (postgres && admin.postgres) {
-      log('postgres: roles and databases')
-      const plans = targets.flatMap((target) => {
-        const secret = secretsOf(target.name).postgres
-        return secret ? [{ target, password: secret.password, passwordIsNew: secret.isNew }] : []
-      })
-      changes.push(...(await provisionPostgres(postgres, plans, admin.postgres.connectionLimit)))
-    }
-    if (redis && admin.redis) {
-      log('redis: acl users')
-      changes.push(...redis.changes)
-      const plans = targets.flatMap((target) => {
-        const secret = secretsOf(target.name).redis
-        return secret ? [{ target, password: secret.password }] : []
-      })
-      const aclPath = join(admin.secretsDir, 'redis', 'users.acl')
-      const recorded = await readFile(aclPath, 'utf8').catch(() => undefined)
-      const result = await provisionRedis(redis.client, admin.redis, plans, recorded)
-      changes.push(...result.changes)
-      if (await writeSecretFile(aclPath, result.aclFile)) {
-        changes.push({ store: 'redis', app: '*', action: 'write acl file', detail: aclPath })
-      }
-    }
-    if (admin.chroma && uses('chroma')) {
-      log('chroma: tenants and databases')
-      changes.push(...(await provisionChroma(admin.chroma, targets)))
-    }
-    if (admin.qdrant && uses('qdrant')) {
-      log('qdrant: collections')
-      changes.push(...(await provisionQdrant(admin.qdrant, targets)))
-    }
-    if (admin.neo4j && uses('neo4j')) {
-      log(
-        `neo4j (${admin.neo4j.mode}): ${admin.neo4j.mode === 'enterprise' ? 'databases, roles, users' : 'label constraints'}`,
+    for (const store of Object.keys(STORES) as StoreName[]) {
+      const users = targets.filter((t) => t.resources[store])
+      const config = admin[store]
+      if (!config || users.length === 0) continue
+      const step = STORES[store] as StoreStep<typeof config>
+      opened.push(
+        await step.open(config, { targets: users, secretsOf, secretsDir: admin.secretsDir, log }),
       )
-      const passwords = Object.fromEntries(
-        targets.flatMap((t) => {
-          const secret = secretsOf(t.name).neo4j
-          return secret ? [[t.name, secret]] : []
-        }),
-      )
-      changes.push(...(await provisionNeo4j(admin.neo4j, targets, admin.neo4j.mode, { passwords })))
     }
+    for (const store of opened) changes.push(...(await store.apply()))
   } finally {
-    await postgres?.end()
-    redis?.client.disconnect()
+    for (const store of opened) await store.close()
   }
 
   log('credential files')

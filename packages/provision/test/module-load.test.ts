@@ -6,17 +6,25 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { loadRegistry } from '@flotilla/stack'
+import { loadRegistry, STORE_NAMES } from '@flotilla/stack'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const recorder = fileURLToPath(new URL('fixtures/record-loads.mjs', import.meta.url))
 
-/** Code an app process must never load: the provisioner, the guards' servers, test helpers. */
-const FORBIDDEN: Record<string, string> = {
-  provisioner: join(root, 'packages/provision/'),
-  'chroma-guard': join(root, 'services/chroma-guard/'),
-  'neo4j-guard': join(root, 'services/neo4j-guard/'),
-  testkit: join(root, 'tooling/testkit/'),
+const dataDist = join(root, 'packages/data/dist/')
+
+/**
+ * Code an app process must never load: the provisioner, the store modules' admin steps,
+ * backups and test servers (they sit beside the clients in @flotilla/data), the guards'
+ * servers and test helpers.
+ */
+const FORBIDDEN: Record<string, (path: string) => boolean> = {
+  provisioner: (path) => path.startsWith(join(root, 'packages/provision/')),
+  'store provisioning, backup or test server': (path) =>
+    path.startsWith(dataDist) && /\/(provision|backup|test-server)\.js$/.test(path),
+  'chroma-guard': (path) => path.startsWith(join(root, 'services/chroma-guard/')),
+  'neo4j-guard': (path) => path.startsWith(join(root, 'services/neo4j-guard/')),
+  testkit: (path) => path.startsWith(join(root, 'tooling/testkit/')),
 }
 
 let scratch: string
@@ -38,8 +46,8 @@ async function loadedBy(name: string, modules: string[]): Promise<string[]> {
 }
 
 function forbiddenIn(loaded: string[]): string[] {
-  return Object.entries(FORBIDDEN).flatMap(([what, dir]) =>
-    loaded.filter((path) => path.startsWith(dir)).map((path) => `${what}: ${path}`),
+  return Object.entries(FORBIDDEN).flatMap(([what, matches]) =>
+    loaded.filter(matches).map((path) => `${what}: ${path}`),
   )
 }
 
@@ -61,9 +69,21 @@ describe('apps load only clients', async () => {
 
   test('the check catches a provisioner import', async () => {
     const loaded = await loadedBy('provisioner', [join(root, 'packages/provision/dist/index.js')])
-    assert.ok(forbiddenIn(loaded).some((line) => line.startsWith('provisioner: ')))
+    const found = forbiddenIn(loaded)
+    assert.ok(found.some((line) => line.startsWith('provisioner: ')))
+    // The provisioner drives every store's admin step from @flotilla/data.
+    for (const store of STORE_NAMES) {
+      assert.ok(
+        found.includes(
+          `store provisioning, backup or test server: ${join(dataDist, store, 'provision.js')}`,
+        ),
+        `${store}'s provision module is caught`,
+      )
+    }
     assert.ok(
-      loaded.some((path) => path.startsWith(join(root, 'packages/data/dist/'))),
+      loaded.some(
+        (path) => path.startsWith(dataDist) && !found.some((line) => line.endsWith(path)),
+      ),
       'the provisioner loads the clients it hands names to',
     )
   })

@@ -2,9 +2,6 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { openGraph } from '@flotilla/data'
-import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
-import neo4j, { type Driver } from 'neo4j-driver'
-import { targetFor } from '../../data/test/qdrant-recorder.js'
 import {
   constraintName,
   constraintStatement,
@@ -16,7 +13,10 @@ import {
   neo4jPrincipal,
   provisionNeo4j,
   setPasswordStatement,
-} from '../src/neo4j.js'
+} from '@flotilla/data/neo4j/provision'
+import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
+import neo4j, { type Driver } from 'neo4j-driver'
+import { targetFor } from '../../data/test/qdrant-recorder.js'
 
 const notes = targetFor('my_notes', undefined, true).resources.neo4j
 if (!notes) throw new Error('resourcesFor gave no neo4j resources')

@@ -10,12 +10,12 @@ import {
   qdrantTokenExpiry,
   readEnvFile,
 } from '@flotilla/data'
+import { provisionQdrant } from '@flotilla/data/qdrant/provision'
 import { makeRepo } from '../../data/test/fixtures.js'
 import { startQdrantRecorder, targetFor } from '../../data/test/qdrant-recorder.js'
 import { adminConfigFromEnv } from '../src/admin-config.js'
 import { appEnvPath } from '../src/app-env.js'
 import { provisionRepository } from '../src/provision.js'
-import { provisionQdrant } from '../src/qdrant.js'
 
 const ADMIN_KEY = 'admin-api-key'
 

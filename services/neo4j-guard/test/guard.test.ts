@@ -11,7 +11,7 @@ import {
   neo4jGuardToken,
   openGraph,
 } from '@flotilla/data'
-import { provisionNeo4j } from '@flotilla/provision'
+import { provisionNeo4j } from '@flotilla/data/neo4j/provision'
 import { type LocalService, loadConfig, startLocalService } from '@flotilla/service'
 import { startNeo4j } from '@flotilla/testkit'
 import { base64url, SignJWT } from 'jose'

@@ -1,4 +1,4 @@
-import type { Change, ProvisionTarget } from './types.js'
+import type { Change, ProvisionTarget } from '../provision-types.js'
 
 export interface ChromaAdmin {
   /** The chroma-guard's base URL. */

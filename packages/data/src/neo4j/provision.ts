@@ -1,8 +1,9 @@
-import { type CypherQuery, escapeIdentifier, validateLabel } from '@flotilla/data'
 import type { Neo4jResources } from '@flotilla/stack'
 import neo4j, { type Driver } from 'neo4j-driver'
-import type { Neo4jMode } from './admin-config.js'
-import type { Change, ProvisionTarget } from './types.js'
+import type { Change, ProvisionTarget } from '../provision-types.js'
+import type { CypherQuery } from './cypher.js'
+import type { Neo4jMode } from './graph.js'
+import { escapeIdentifier, validateLabel } from './identifiers.js'
 
 export interface Neo4jAdmin {
   url: string

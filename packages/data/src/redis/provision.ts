@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import type { Change, ProvisionTarget } from '../provision-types.js'
 import {
   adminAclRules,
   appAclRules,
@@ -6,8 +7,7 @@ import {
   healthAclRules,
   REDIS_ADMIN_USER,
   REDIS_HEALTH_USER,
-} from './redis-acl.js'
-import type { Change, ProvisionTarget } from './types.js'
+} from './acl.js'
 
 export interface RedisAdmin {
   url: string

@@ -1,6 +1,6 @@
 import pg from 'pg'
+import type { Change, ProvisionTarget } from '../provision-types.js'
 import { scramVerifier } from './scram.js'
-import type { Change, ProvisionTarget } from './types.js'
 
 const { escapeIdentifier: ident, escapeLiteral: literal } = pg
 

@@ -1,5 +1,5 @@
 import { QdrantClient } from '@qdrant/js-client-rest'
-import type { Change, ProvisionTarget } from './types.js'
+import type { Change, ProvisionTarget } from '../provision-types.js'
 
 export interface QdrantAdmin {
   url: string
