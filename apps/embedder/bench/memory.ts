@@ -7,7 +7,7 @@
 // Peak: one worker under 32 concurrent clients sending inputs long enough to be truncated to
 // the model's limit, so every batch is as large as MAX_BATCH_TOKENS lets it be.
 import { basename } from 'node:path'
-import { startRedis } from '@flotilla/testkit'
+import { startRedis } from '@flotilla/data/redis/test-server'
 import { ML_APPS, type MlAppName } from './apps.js'
 import { runLoad } from './load.js'
 import { startServerProcess } from './server.js'

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict'
 import { connect, createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
+import {
+  type ChromaServer,
+  DockerUnavailableError,
+  startChroma,
+} from '@flotilla/data/chroma/test-server'
 import { loadConfig, type Service } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
-import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
 import { base64url, SignJWT } from 'jose'
 import { CHROMA, chromaCredentials, type Harness, startEmbedder } from './harness.js'
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { buildGuard, guardConfigSchema } from '@flotilla/chroma-guard'
+import { DockerUnavailableError, startChroma } from '@flotilla/data/chroma/test-server'
 import { loadConfig } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
-import { DockerUnavailableError, fuzzTest, startChroma } from '@flotilla/testkit'
+import { fuzzTest } from '@flotilla/testkit'
 import { CHROMA, chromaCredentials, startEmbedder } from './harness.js'
 
 const GUARD_SECRET = 'guard-secret-for-fuzzing-0123456789abcdef'

@@ -1,12 +1,8 @@
 import { fileURLToPath } from 'node:url'
+import { createDatabase, startPostgres } from '@flotilla/data/postgres/test-server'
 import { createService, loadConfig, type Service } from '@flotilla/service'
 import { type AppResources, loadRegistry, resourcesFor } from '@flotilla/stack'
-import {
-  createDatabase,
-  type OutageProxy,
-  startOutageProxy,
-  startPostgres,
-} from '@flotilla/testkit'
+import { type OutageProxy, startOutageProxy } from '@flotilla/testkit'
 import pg from 'pg'
 import { type Harness as EmbedderHarness, startEmbedder } from '../../embedder/test/harness.js'
 import { kbApp } from '../src/app.js'

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { createDatabase, startPostgres } from '@flotilla/data/postgres/test-server'
+import { startRedis } from '@flotilla/data/redis/test-server'
 import { createService, loadConfig, type Service } from '@flotilla/service'
-import {
-  createDatabase,
-  type OutageProxy,
-  startOutageProxy,
-  startPostgres,
-  startRedis,
-} from '@flotilla/testkit'
+import { type OutageProxy, startOutageProxy } from '@flotilla/testkit'
 import type pg from 'pg'
 import { notesApp } from '../src/app.js'
 import { notesConfigSchema } from '../src/config.js'

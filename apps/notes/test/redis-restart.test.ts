@@ -10,16 +10,18 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { appAclRules } from '@flotilla/data/redis/acl'
-import { createService, loadConfig, type Service } from '@flotilla/service'
 import {
   createDatabase,
-  type PersistentRedis,
   type PostgresServer,
+  startPostgres,
+} from '@flotilla/data/postgres/test-server'
+import { appAclRules } from '@flotilla/data/redis/acl'
+import {
+  type PersistentRedis,
   stackRedisFiles,
   startPersistentRedis,
-  startPostgres,
-} from '@flotilla/testkit'
+} from '@flotilla/data/redis/test-server'
+import { createService, loadConfig, type Service } from '@flotilla/service'
 import { Redis } from 'ioredis'
 import { notesApp } from '../src/app.js'
 import { notesConfigSchema } from '../src/config.js'

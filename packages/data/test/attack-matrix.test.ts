@@ -3,13 +3,6 @@ import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
 import { appToken } from '@flotilla/stack'
-import {
-  type ChromaServer,
-  DockerUnavailableError,
-  type Neo4jServer,
-  startChroma,
-  startNeo4j,
-} from '@flotilla/testkit'
 import { ChromaClient, type EmbeddingFunction } from 'chromadb'
 import { Redis } from 'ioredis'
 import { SignJWT } from 'jose'
@@ -22,9 +15,15 @@ import {
   startLocalGuard as startNeo4jGuard,
 } from '../../../services/neo4j-guard/src/local.js'
 import { provisionRepository } from '../../provision/src/index.js'
+import {
+  type ChromaServer,
+  DockerUnavailableError,
+  startChroma,
+} from '../src/chroma/test-server.js'
 import { appDataConfigFromEnv } from '../src/config.js'
 import type { AppGraph } from '../src/neo4j/graph.js'
 import { labelOfApp } from '../src/neo4j/identifiers.js'
+import { type Neo4jServer, startNeo4j } from '../src/neo4j/test-server.js'
 import { neo4jGuardToken } from '../src/neo4j/token.js'
 import { type AppData, openAppData } from '../src/open.js'
 import { appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'

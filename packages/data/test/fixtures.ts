@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type PostgresServer, type RedisServer, startPostgres, startRedis } from '@flotilla/testkit'
 import { type AdminConfig, appEnvPath } from '../../provision/src/index.js'
 import { readEnvFile } from '../src/env-file.js'
+import { type PostgresServer, startPostgres } from '../src/postgres/test-server.js'
+import { type RedisServer, startRedis } from '../src/redis/test-server.js'
 
 export interface FixtureApp {
   name: string

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
 import { type LocalGuard, startLocalGuard } from '../../../services/neo4j-guard/src/local.js'
 import {
@@ -12,6 +11,7 @@ import {
   openGraph,
 } from '../src/neo4j/index.js'
 import { neo4jPrincipal, provisionNeo4j } from '../src/neo4j/provision.js'
+import { type Neo4jServer, startNeo4j } from '../src/neo4j/test-server.js'
 import { targetFor } from './qdrant-recorder.js'
 
 // Community runs for real in every test run (the testkit's Neo4j, or TEST_NEO4J_URL /

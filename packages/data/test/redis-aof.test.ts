@@ -12,9 +12,13 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { type PersistentRedis, stackRedisFiles, startPersistentRedis } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
 import { provisionRepository } from '../../provision/src/index.js'
+import {
+  type PersistentRedis,
+  stackRedisFiles,
+  startPersistentRedis,
+} from '../src/redis/test-server.js'
 import { appEnvOf, makeRepo } from './fixtures.js'
 
 const { config, defaultUserLine } = stackRedisFiles()

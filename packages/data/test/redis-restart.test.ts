@@ -10,9 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { type PersistentRedis, startPersistentRedis } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
 import { provisionRepository } from '../../provision/src/index.js'
+import { type PersistentRedis, startPersistentRedis } from '../src/redis/test-server.js'
 import { appEnvOf, makeRepo } from './fixtures.js'
 
 let redis: PersistentRedis

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { AppError, isDependencyUnavailable, refusedValue } from '@flotilla/service'
-import { createDatabase, type PostgresServer, startPostgres } from '@flotilla/testkit'
 import pg from 'pg'
 import { createRedis, DataUnavailableError, openPostgres, query } from '../src/index.js'
+import { createDatabase, type PostgresServer, startPostgres } from '../src/postgres/test-server.js'
 
 const unresolvable = 'postgres://app:secret@postgres.invalid:5432/app'
 const fastRetry = { attempts: 2, baseDelayMs: 10, maxDelayMs: 10 }

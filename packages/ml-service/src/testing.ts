@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startRedis } from '@flotilla/data/redis/test-server'
 import {
   ensureModel,
   isInstalled,
@@ -19,7 +20,7 @@ import {
   loadConfig,
   type Service,
 } from '@flotilla/service'
-import { type OutageProxy, startOutageProxy, startRedis } from '@flotilla/testkit'
+import { type OutageProxy, startOutageProxy } from '@flotilla/testkit'
 import type { FastifyInstance } from 'fastify'
 import type { Static, TObject } from 'typebox'
 

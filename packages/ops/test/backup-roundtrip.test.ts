@@ -6,9 +6,13 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
 import { exportChroma } from '@flotilla/data/chroma/backup'
+import {
+  type ChromaServer,
+  DockerUnavailableError,
+  startChroma,
+} from '@flotilla/data/chroma/test-server'
 import { provisionRepository } from '@flotilla/provision'
 import { type App, loadRegistry } from '@flotilla/stack'
-import { type ChromaServer, DockerUnavailableError, startChroma } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { appEnvOf, makeRepo, type Servers, startOwnServers } from '../../data/test/fixtures.js'

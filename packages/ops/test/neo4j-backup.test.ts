@@ -21,8 +21,8 @@ import {
   readSnapshot,
   restoreNeo4j,
 } from '@flotilla/data/neo4j/backup'
+import { type Neo4jServer, startNeo4j } from '@flotilla/data/neo4j/test-server'
 import { type App, loadRegistry } from '@flotilla/stack'
-import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
 import {
   type LocalGuard,
   startLocalGuard as startNeo4jGuard,

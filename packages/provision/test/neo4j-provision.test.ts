@@ -14,7 +14,7 @@ import {
   provisionNeo4j,
   setPasswordStatement,
 } from '@flotilla/data/neo4j/provision'
-import { type Neo4jServer, startNeo4j } from '@flotilla/testkit'
+import { type Neo4jServer, startNeo4j } from '@flotilla/data/neo4j/test-server'
 import neo4j, { type Driver } from 'neo4j-driver'
 import { targetFor } from '../../data/test/qdrant-recorder.js'
 

@@ -7,10 +7,9 @@ import { type AppData, appDataConfigFromEnv, openAppData } from '@flotilla/data'
 import {
   type ChromaServer,
   DockerUnavailableError,
-  type Neo4jServer,
   startChroma,
-  startNeo4j,
-} from '@flotilla/testkit'
+} from '@flotilla/data/chroma/test-server'
+import { type Neo4jServer, startNeo4j } from '@flotilla/data/neo4j/test-server'
 import { Redis } from 'ioredis'
 import neo4j, { type Driver } from 'neo4j-driver'
 import pg from 'pg'

@@ -12,8 +12,8 @@ import {
   openGraph,
 } from '@flotilla/data'
 import { provisionNeo4j } from '@flotilla/data/neo4j/provision'
+import { startNeo4j } from '@flotilla/data/neo4j/test-server'
 import { type LocalService, loadConfig, startLocalService } from '@flotilla/service'
-import { startNeo4j } from '@flotilla/testkit'
 import { base64url, SignJWT } from 'jose'
 import neo4j, { type Driver } from 'neo4j-driver'
 import { buildGuard, guardConfigSchema, startLocalGuard } from '../src/index.js'

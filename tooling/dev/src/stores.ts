@@ -3,14 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { startLocalGuard as startChromaGuard } from '@flotilla/chroma-guard'
+import { startPersistentNeo4j } from '@flotilla/data/neo4j/test-server'
+import { startPersistentPostgres } from '@flotilla/data/postgres/test-server'
+import { stackRedisFiles, startPersistentRedis } from '@flotilla/data/redis/test-server'
 import { startLocalGuard as startNeo4jGuard } from '@flotilla/neo4j-guard'
 import type { StoreName } from '@flotilla/stack'
-import {
-  stackRedisFiles,
-  startPersistentNeo4j,
-  startPersistentPostgres,
-  startPersistentRedis,
-} from '@flotilla/testkit'
 
 /**
  * The admin secrets of the local stores, generated on the first run and kept beside their
@@ -62,10 +59,10 @@ interface Started {
 }
 
 /**
- * Starts the stores the tests use, from the testkit, with their data in `dataDir`:
+ * Starts the stores the tests use, from their test servers, with their data in `dataDir`:
  * PostgreSQL, Redis (the stack's redis.conf and `default` user) and Neo4j Community with its
  * guard. Chroma and Qdrant run only where `CHROMA_URL` / `QDRANT_URL` name a server (the
- * testkit runs Chroma in Docker only, and there is no Qdrant server to start here). A store
+ * test server runs Chroma in Docker only, and there is no Qdrant server to start here). A store
  * that fails to start, or that `skip` names, is skipped with its reason.
  */
 export async function startStores(
@@ -134,7 +131,9 @@ export async function startStores(
     async chroma() {
       const upstream = options.env.CHROMA_URL
       if (!upstream) {
-        throw new Error('the testkit runs Chroma only in Docker; CHROMA_URL=<a Chroma> to use one')
+        throw new Error(
+          'the Chroma test server runs only in Docker; CHROMA_URL=<a Chroma> to use one',
+        )
       }
       const guard = await startChromaGuard({
         upstreamUrl: upstream,

@@ -1,19 +1,23 @@
 import { isDockerAvailable } from './docker.js'
 import type { Backend } from './servers.js'
 
-const INSTALL_HINT =
-  'Install the binaries with `apt-get install postgresql redis-server`, or install and start Docker'
+export interface BackendChoice {
+  /** e.g. `PostgreSQL` */
+  service: string
+  binariesFound: boolean
+  /** The Debian package with the binaries, e.g. `postgresql`. */
+  aptPackage: string
+  /** The variable that names a running server instead, e.g. `TEST_POSTGRES_URL`. */
+  envVar: string
+}
 
 /** The machine's binaries when present, else Docker, else an error naming what to install. */
-export async function chooseBackend(
-  service: string,
-  binariesFound: boolean,
-  envVar: string,
-  forced?: Backend,
-): Promise<Backend> {
+export async function chooseBackend(choice: BackendChoice, forced?: Backend): Promise<Backend> {
+  const { service, binariesFound, envVar } = choice
+  const installHint = `Install the binaries with \`apt-get install ${choice.aptPackage}\`, or install and start Docker`
   if (forced === 'binaries' || (forced === undefined && binariesFound)) {
     if (binariesFound) return 'binaries'
-    throw new Error(`Cannot start ${service}: its binaries were not found. ${INSTALL_HINT}.`)
+    throw new Error(`Cannot start ${service}: its binaries were not found. ${installHint}.`)
   }
   if (await isDockerAvailable()) return 'docker'
   if (forced === 'docker') {
@@ -23,6 +27,6 @@ export async function chooseBackend(
   }
   throw new Error(
     `Cannot start ${service}: its binaries were not found and Docker is not available. ` +
-      `${INSTALL_HINT}, or set ${envVar} to the URL of a running server.`,
+      `${installHint}, or set ${envVar} to the URL of a running server.`,
   )
 }

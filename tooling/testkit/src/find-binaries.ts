@@ -1,7 +1,5 @@
-import { accessSync, constants, readdirSync } from 'node:fs'
+import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
-
-const DEBIAN_POSTGRES_ROOT = '/usr/lib/postgresql'
 
 function isExecutable(path: string): boolean {
   try {
@@ -16,39 +14,19 @@ function pathDirectories(): string[] {
   return (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '')
 }
 
-/** Debian installs PostgreSQL off PATH, one directory per major version. */
-function debianPostgresDirectories(): string[] {
-  let versions: string[]
-  try {
-    versions = readdirSync(DEBIAN_POSTGRES_ROOT)
-  } catch {
-    return []
-  }
-  return versions
-    .filter((version) => /^\d+(\.\d+)?$/.test(version))
-    .sort((a, b) => Number(b) - Number(a))
-    .map((version) => join(DEBIAN_POSTGRES_ROOT, version, 'bin'))
-}
-
-export interface PostgresBinaries {
-  initdb: string
-  postgres: string
-}
-
-/** initdb and postgres from one directory (they must be the same version): PATH, then newest Debian. */
-export function findPostgresBinaries(): PostgresBinaries | undefined {
-  for (const dir of [...pathDirectories(), ...debianPostgresDirectories()]) {
-    const initdb = join(dir, 'initdb')
-    const postgres = join(dir, 'postgres')
-    if (isExecutable(initdb) && isExecutable(postgres)) return { initdb, postgres }
-  }
-  return undefined
-}
-
-export function findRedisServer(): string | undefined {
-  for (const dir of [...pathDirectories(), '/usr/bin', '/usr/local/bin', '/usr/sbin']) {
-    const candidate = join(dir, 'redis-server')
-    if (isExecutable(candidate)) return candidate
+/**
+ * The first directory, of PATH and then `extraDirs`, that holds every one of `names` as an
+ * executable (one directory: programs that must be the same version, e.g. initdb and postgres).
+ */
+export function findBinaries<Name extends string>(
+  names: readonly Name[],
+  extraDirs: readonly string[] = [],
+): Record<Name, string> | undefined {
+  for (const dir of [...pathDirectories(), ...extraDirs]) {
+    const paths = names.map((name) => [name, join(dir, name)] as const)
+    if (paths.every(([, path]) => isExecutable(path))) {
+      return Object.fromEntries(paths) as Record<Name, string>
+    }
   }
   return undefined
 }

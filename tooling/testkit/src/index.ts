@@ -1,6 +1,7 @@
-export { CHROMA_IMAGE, type ChromaServer, DockerUnavailableError, startChroma } from './chroma.js'
-export { createDatabase, dropDatabase } from './databases.js'
-export { findFreePort } from './free-port.js'
+export { type BackendChoice, chooseBackend } from './backend.js'
+export { type Container, type ContainerSpec, isDockerAvailable, runContainer } from './docker.js'
+export { findBinaries } from './find-binaries.js'
+export { findFreePort, isPortOpen, LOOPBACK } from './free-port.js'
 export {
   type FuzzOptions,
   type FuzzReport,
@@ -10,37 +11,16 @@ export {
   fuzzUnavailable,
   schemathesisCli,
 } from './fuzz.js'
-export {
-  NEO4J_PASSWORD_VAR,
-  NEO4J_URL_VAR,
-  NEO4J_USER_VAR,
-  type Neo4jServer,
-  type Neo4jStartOptions,
-  neo4jFromUrl,
-  probeNeo4j,
-  startNeo4j,
-  startPersistentNeo4j,
-} from './neo4j.js'
 export { type OutageProxy, startOutageProxy } from './outage-proxy.js'
+export { generatePassword } from './secrets.js'
+export type { Backend, ServerSource, StartOptions } from './servers.js'
+export { ServiceProcess, type ServiceProcessOptions } from './service-process.js'
 export {
-  POSTGRES_URL_VAR,
-  postgresFromUrl,
-  startPersistentPostgres,
-  startPostgres,
-} from './postgres.js'
-export { REDIS_URL_VAR, redisFromUrl, startRedis } from './redis.js'
-export {
-  type PersistentRedis,
-  type PersistentRedisOptions,
-  stackRedisFiles,
-  startPersistentRedis,
-} from './redis-persistent.js'
-export type {
-  Backend,
-  PostgresServer,
-  RedisServer,
-  ServerSource,
-  StartOptions,
-} from './servers.js'
-export { startTestServices, type TestServices } from './test-services.js'
+  type ServerCommand,
+  type ServerStart,
+  type StartedServer,
+  startOnFreePort,
+} from './start-server.js'
+export { postgresRunAs, type SystemUser } from './system-user.js'
+export { waitUntil } from './wait-until.js'
 export { startWatchdog, type Watchdog } from './watchdog.js'

@@ -1,53 +1,32 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import pg from 'pg'
 import { chooseBackend } from '../src/backend.js'
 import { isDockerAvailable } from '../src/docker.js'
-import { isPortOpen } from '../src/free-port.js'
-import { startPostgres, startRedis } from '../src/index.js'
-import { pingRedis } from '../src/redis-ping.js'
 
 const dockerAvailable = await isDockerAvailable()
+const postgres = { service: 'PostgreSQL', aptPackage: 'postgresql', envVar: 'TEST_POSTGRES_URL' }
 
-describe('without binaries', () => {
-  it('falls back to Docker, or names what to install', async () => {
-    const choice = chooseBackend('PostgreSQL', false, 'TEST_POSTGRES_URL')
+describe('choosing a backend', () => {
+  it('takes the binaries when found', async () => {
+    assert.equal(await chooseBackend({ ...postgres, binariesFound: true }), 'binaries')
+  })
+
+  it('without binaries falls back to Docker, or names what to install', async () => {
+    const choice = chooseBackend({ ...postgres, binariesFound: false })
     if (dockerAvailable) {
       assert.equal(await choice, 'docker')
     } else {
       await assert.rejects(
         choice,
-        /apt-get install postgresql redis-server`, or install and start Docker, or set TEST_POSTGRES_URL/,
+        /apt-get install postgresql`, or install and start Docker, or set TEST_POSTGRES_URL/,
       )
     }
   })
-})
 
-describe('the Docker backend', { skip: dockerAvailable ? false : '`docker info` fails' }, () => {
-  it('runs postgres:17 with the generated password and removes it on stop', async () => {
-    const server = await startPostgres({ env: {}, backend: 'docker' })
-    try {
-      assert.equal(server.source, 'docker')
-      const client = new pg.Client({ connectionString: server.url })
-      await client.connect()
-      const { rows } = await client.query('SELECT 1 AS one')
-      await client.end()
-      assert.equal(rows[0].one, 1)
-    } finally {
-      await server.stop()
-    }
-    assert.equal(await isPortOpen(server.port), false)
-  })
-
-  it('runs redis:7 that requires the password and removes it on stop', async () => {
-    const server = await startRedis({ env: {}, backend: 'docker' })
-    try {
-      assert.equal(server.source, 'docker')
-      await pingRedis(server.host, server.port, server.password)
-      await assert.rejects(pingRedis(server.host, server.port, 'wrong'), /WRONGPASS/)
-    } finally {
-      await server.stop()
-    }
-    assert.equal(await isPortOpen(server.port), false)
+  it('refuses forced binaries that are not there, naming the package', async () => {
+    await assert.rejects(
+      chooseBackend({ ...postgres, binariesFound: false }, 'binaries'),
+      /Cannot start PostgreSQL: its binaries were not found\. Install the binaries with `apt-get install postgresql`/,
+    )
   })
 })

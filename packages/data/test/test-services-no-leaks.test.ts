@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { becomesGone } from './helpers.js'
+import { becomesGone } from './becomes-gone.js'
 
-const fixture = fileURLToPath(new URL('./fixtures/start-then-leave.ts', import.meta.url))
+const fixture = fileURLToPath(new URL('./start-then-leave.ts', import.meta.url))
 
 interface Report {
   postgres: { port: number; tempDir: string }

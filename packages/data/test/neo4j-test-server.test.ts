@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { isPortOpen } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
-import { isPortOpen } from '../src/free-port.js'
-import { type Neo4jServer, probeNeo4j, startNeo4j } from '../src/index.js'
+import { type Neo4jServer, probeNeo4j, startNeo4j } from '../src/neo4j/test-server.js'
 
 describe('startNeo4j from Maven Central’s Neo4j Community', () => {
   let server: Neo4jServer

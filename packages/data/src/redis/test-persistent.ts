@@ -12,18 +12,27 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { findRedisServer } from './find-binaries.js'
-import { findFreePort, LOOPBACK } from './free-port.js'
-import { pingRedis } from './redis-ping.js'
-import { generatePassword } from './secrets.js'
-import { waitUntil } from './wait-until.js'
-import { startWatchdog } from './watchdog.js'
+import {
+  findBinaries,
+  findFreePort,
+  generatePassword,
+  LOOPBACK,
+  startWatchdog,
+  waitUntil,
+} from '@flotilla/testkit'
+import { pingRedis } from './test-ping.js'
 
 const READY_TIMEOUT_MS = 30_000
 const ADMIN_USER = 'admin'
 
-/** The repository's infra/ (this file is src/ or dist/ of tooling/testkit). */
-const INFRA = fileURLToPath(new URL('../../../infra/', import.meta.url))
+/** The repository's infra/ (this file is src/redis/ or dist/redis/ of packages/data). */
+const INFRA = fileURLToPath(new URL('../../../../infra/', import.meta.url))
+
+export function findRedisServer(): string | undefined {
+  return findBinaries(['redis-server'], ['/usr/bin', '/usr/local/bin', '/usr/sbin'])?.[
+    'redis-server'
+  ]
+}
 
 /**
  * What the stack gives its Redis: infra/redis/redis.conf, and the `default` user's line that

@@ -15,14 +15,18 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { findFreePort, LOOPBACK } from './free-port.js'
-import { generatePassword } from './secrets.js'
-import { ServiceProcess } from './service-process.js'
+import {
+  findFreePort,
+  generatePassword,
+  LOOPBACK,
+  type ServerCommand,
+  ServiceProcess,
+} from '@flotilla/testkit'
 
 const run = promisify(execFile)
 
-/** pom.xml and Launcher.java sit beside src/ and dist/, so both find them the same way. */
-const SOURCE_DIR = fileURLToPath(new URL('../neo4j/', import.meta.url))
+/** pom.xml and Launcher.java stay in src/ (tsc copies no such files): dist/neo4j/ finds them there too. */
+const SOURCE_DIR = fileURLToPath(new URL('../../src/neo4j/test-launcher/', import.meta.url))
 const POM = join(SOURCE_DIR, 'pom.xml')
 const LAUNCHER = join(SOURCE_DIR, 'Launcher.java')
 const INSTALL_HINT = 'install a JDK 17 and Maven (`apt-get install openjdk-17-jdk-headless maven`)'
@@ -52,7 +56,7 @@ export interface Neo4jRuntime {
   classArchive: string
 }
 
-export function neo4jConfig(port: number): string {
+function neo4jConfig(port: number): string {
   const address = `${LOOPBACK}:${port}`
   return [
     'server.bolt.enabled=true',
@@ -74,9 +78,11 @@ export function neo4jConfig(port: number): string {
   ].join('\n')
 }
 
+export const NEO4J_HOME_PREFIX = 'flotilla-testkit-neo4j-'
+
 /** A fresh NEO4J_HOME: config for `port`, and the password the launcher reads and deletes. */
-export function createNeo4jHome(port: number, password: string): string {
-  return writeNeo4jHome(mkdtempSync(join(tmpdir(), 'flotilla-testkit-neo4j-')), port, password)
+function createNeo4jHome(port: number, password: string): string {
+  return writeNeo4jHome(mkdtempSync(join(tmpdir(), NEO4J_HOME_PREFIX)), port, password)
 }
 
 /**
@@ -91,17 +97,17 @@ export function writeNeo4jHome(home: string, port: number, password: string): st
   return home
 }
 
-/** The launcher on `home`, as a ServiceProcess that never outlives us nor leaves `home`. */
-export function launchNeo4j(
+/** How to run the launcher on `home`. */
+export function neo4jCommand(
   runtime: Neo4jRuntime,
   home: string,
   extra: { jvm?: string[]; args?: string[]; persistent?: boolean } = {},
-): ServiceProcess {
+): ServerCommand {
   // A missing or stale archive only costs speed: the JVM then loads classes from the jars.
   const archive = existsSync(runtime.classArchive)
     ? [`-XX:SharedArchiveFile=${runtime.classArchive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off']
     : []
-  return new ServiceProcess({
+  return {
     command: 'java',
     args: [
       ...JVM_OPTIONS,
@@ -112,14 +118,12 @@ export function launchNeo4j(
       home,
       ...(extra.args ?? []),
     ],
-    tempDir: home,
-    keepDir: extra.persistent,
     logFile: join(home, 'neo4j.log'),
     // Throwaway data: a clean shutdown (checkpoints, index flushes) takes seconds and keeps nothing;
     // kept data gets one.
     stopSignal: extra.persistent ? 'SIGTERM' : 'SIGKILL',
     env: { PATH: process.env.PATH, LC_ALL: 'C', JAVA_HOME: process.env.JAVA_HOME },
-  })
+  }
 }
 
 function cacheRoot(): string {
@@ -210,9 +214,13 @@ async function build(dir: string): Promise<boolean> {
  */
 async function train(runtime: Neo4jRuntime): Promise<void> {
   const written = `${runtime.classArchive}.${process.pid}`
-  const server = launchNeo4j(runtime, createNeo4jHome(await findFreePort(), generatePassword()), {
-    jvm: [`-XX:ArchiveClassesAtExit=${written}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'],
-    args: ['--train'],
+  const home = createNeo4jHome(await findFreePort(), generatePassword())
+  const server = new ServiceProcess({
+    ...neo4jCommand(runtime, home, {
+      jvm: [`-XX:ArchiveClassesAtExit=${written}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'],
+      args: ['--train'],
+    }),
+    tempDir: home,
   })
   const timer = new AbortController()
   try {

@@ -1,17 +1,12 @@
-import { rmSync } from 'node:fs'
+import { generatePassword, LOOPBACK, startOnFreePort } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
-import { isPortTakenLog, PortTakenError, retryIfPortTaken } from './errors.js'
-import { findFreePort, LOOPBACK } from './free-port.js'
 import {
-  createNeo4jHome,
-  launchNeo4j,
+  NEO4J_HOME_PREFIX,
   type Neo4jRuntime,
+  neo4jCommand,
   prepareNeo4jRuntime,
   writeNeo4jHome,
-} from './neo4j-runtime.js'
-import { generatePassword } from './secrets.js'
-import type { ServiceProcess } from './service-process.js'
-import { waitUntil } from './wait-until.js'
+} from './test-runtime.js'
 
 export const NEO4J_URL_VAR = 'TEST_NEO4J_URL'
 export const NEO4J_USER_VAR = 'TEST_NEO4J_USER'
@@ -58,8 +53,7 @@ export async function startNeo4j(options: Neo4jStartOptions = {}): Promise<Neo4j
       passwordVar: `${named}_PASSWORD`,
     })
   }
-  const runtime = await prepareNeo4jRuntime()
-  return retryIfPortTaken(() => startOnce(runtime))
+  return startFromMaven(await prepareNeo4jRuntime())
 }
 
 /**
@@ -67,8 +61,7 @@ export async function startNeo4j(options: Neo4jStartOptions = {}): Promise<Neo4j
  * development): `password` is set on the first start and must stay the same afterwards.
  */
 export async function startPersistentNeo4j(dir: string, password: string): Promise<Neo4jServer> {
-  const runtime = await prepareNeo4jRuntime()
-  return retryIfPortTaken(() => startOnce(runtime, { dir, password }))
+  return startFromMaven(await prepareNeo4jRuntime(), { dir, password })
 }
 
 export function neo4jFromUrl(
@@ -112,44 +105,35 @@ export async function probeNeo4j(url: string, user: string, password: string): P
   }
 }
 
-async function startOnce(
+async function startFromMaven(
   runtime: Neo4jRuntime,
   persistent?: { dir: string; password: string },
 ): Promise<Neo4jServer> {
   const password = persistent?.password ?? generatePassword()
-  const port = await findFreePort()
-  const home = persistent
-    ? writeNeo4jHome(persistent.dir, port, password)
-    : createNeo4jHome(port, password)
-  let server: ServiceProcess
-  try {
-    server = launchNeo4j(runtime, home, { persistent: persistent !== undefined })
-  } catch (error) {
-    if (!persistent) rmSync(home, { recursive: true, force: true })
-    throw error
-  }
-  try {
-    const url = `bolt://${LOOPBACK}:${port}`
-    await waitUntil(() => probeNeo4j(url, USER, password), {
-      what: `Neo4j on port ${port}`,
-      timeoutMs: READY_TIMEOUT_MS,
-      intervalMs: 250,
-      giveUpIf: () => server.exitReason(),
-    })
-    server.detach()
-    return {
-      url,
-      host: LOOPBACK,
-      port,
-      user: USER,
-      password,
-      source: 'maven',
-      tempDir: server.tempDir,
-      stop: () => server.stop(),
-    }
-  } catch (error) {
-    const portTaken = isPortTakenLog(server.log())
-    await server.stop()
-    throw portTaken ? new PortTakenError((error as Error).message) : error
+  const urlOf = (port: number) => `bolt://${LOOPBACK}:${port}`
+  const {
+    port,
+    dir,
+    process: server,
+  } = await startOnFreePort({
+    what: 'Neo4j',
+    dir: persistent ? { keep: persistent.dir } : { tempPrefix: NEO4J_HOME_PREFIX },
+    command(home, port) {
+      writeNeo4jHome(home, port, password)
+      return neo4jCommand(runtime, home, { persistent: persistent !== undefined })
+    },
+    probe: (port) => probeNeo4j(urlOf(port), USER, password),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    intervalMs: 250,
+  })
+  return {
+    url: urlOf(port),
+    host: LOOPBACK,
+    port,
+    user: USER,
+    password,
+    source: 'maven',
+    tempDir: dir,
+    stop: () => server.stop(),
   }
 }

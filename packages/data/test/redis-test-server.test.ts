@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
+import { isPortOpen } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
-import { isPortOpen } from '../src/free-port.js'
-import { type RedisServer, startRedis } from '../src/index.js'
+import { type RedisServer, startRedis } from '../src/redis/test-server.js'
 
 /** Commands on a fresh connection that neither retries nor queues. */
 async function run<T>(options: string | object, command: (client: Redis) => Promise<T>) {

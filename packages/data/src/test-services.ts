@@ -1,13 +1,13 @@
+import type { StartOptions } from '@flotilla/testkit'
 import {
   NEO4J_PASSWORD_VAR,
   NEO4J_URL_VAR,
   NEO4J_USER_VAR,
   type Neo4jServer,
   startNeo4j,
-} from './neo4j.js'
-import { POSTGRES_URL_VAR, startPostgres } from './postgres.js'
-import { REDIS_URL_VAR, startRedis } from './redis.js'
-import type { PostgresServer, RedisServer, StartOptions } from './servers.js'
+} from './neo4j/test-server.js'
+import { POSTGRES_URL_VAR, type PostgresServer, startPostgres } from './postgres/test-server.js'
+import { REDIS_URL_VAR, type RedisServer, startRedis } from './redis/test-server.js'
 
 export interface TestServices {
   postgres: PostgresServer

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isPortOpen } from '../src/free-port.js'
+import { isPortOpen } from '@flotilla/testkit'
 
 /** Polls until the port refuses connections and the dir is gone; false if that never happens. */
 export async function becomesGone(port: number, dir: string | undefined, timeoutMs = 15_000) {

@@ -4,9 +4,9 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { isPortOpen } from '../src/free-port.js'
+import { isPortOpen } from '@flotilla/testkit'
 
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+const cli = fileURLToPath(new URL('../src/with-test-services.ts', import.meta.url))
 const PRINT_URLS = `console.log(JSON.stringify({
   pg: process.env.TEST_POSTGRES_URL,
   redis: process.env.TEST_REDIS_URL,

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
+import { isPortOpen } from '@flotilla/testkit'
 import pg from 'pg'
-import { isPortOpen } from '../src/free-port.js'
-import { createDatabase, dropDatabase, type PostgresServer, startPostgres } from '../src/index.js'
+import {
+  createDatabase,
+  dropDatabase,
+  type PostgresServer,
+  startPostgres,
+} from '../src/postgres/test-server.js'
 
 async function query(url: string, sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url })
