@@ -5,7 +5,7 @@ export const guardConfigSchema = serviceConfig({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
   /** Chroma itself, reachable only from the guard (e.g. http://chroma:8000). */
   CHROMA_UPSTREAM_URL: Type.String({ pattern: '^https?://[^/?#]+/?$' }),
-  /** HMAC key that app tokens are derived from; held by the guard and the provisioner. */
+  /** The key app tokens (HS256 JWTs) are signed with; held by the guard and the provisioner. */
   CHROMA_GUARD_SECRET: Type.String({ minLength: 32 }),
   /** Full access, for the provisioner (tenants, databases). */
   CHROMA_ADMIN_TOKEN: Type.String({ minLength: 32 }),

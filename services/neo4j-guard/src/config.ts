@@ -8,7 +8,7 @@ export const guardConfigSchema = serviceConfig({
   /** The DBMS admin: Community has no other kind of user. Only the guard holds it. */
   NEO4J_USER: Type.String({ minLength: 1, default: 'neo4j' }),
   NEO4J_PASSWORD: Type.String({ minLength: 1 }),
-  /** HMAC key that app tokens are derived from; held by the guard and the provisioner. */
+  /** The key app tokens (HS256 JWTs) are signed with; held by the guard and the provisioner. */
   NEO4J_GUARD_SECRET: Type.String({ minLength: 32 }),
   // An import batch is up to 10000 nodes or links with their properties.
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024 }),
