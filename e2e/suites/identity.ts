@@ -111,10 +111,11 @@ export default function identity(stack: Stack): void {
     )
     assert.ok(own.body.includes(canary), `kb reads its own records: ${own.body.slice(0, 300)}`)
 
-    const [, kbMac = ''] = kbToken.split('.')
-    const [, notesMac = ''] = notesToken.split('.')
-    const flip = (mac: string) =>
-      `${mac.slice(0, -2)}${mac.at(-2) === 'A' ? 'B' : 'A'}${mac.at(-1)}`
+    // The tokens are JWTs: header.claims.signature.
+    const [kbHeader = '', kbClaims = '', kbMac = ''] = kbToken.split('.')
+    const [, , notesMac = ''] = notesToken.split('.')
+    const flip = (mac: string) => `${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`
+    const encode = (json: unknown) => Buffer.from(JSON.stringify(json)).toString('base64url')
     const identityHeaders = {
       'x-flotilla-app': 'kb',
       'X-Flotilla-Caller': 'kb',
@@ -125,11 +126,21 @@ export default function identity(stack: Stack): void {
     const strangers: [string, Record<string, string>][] = [
       ['no credentials', {}],
       ['identity headers only', identityHeaders],
-      ["kb's name with a changed MAC", { authorization: `Bearer kb.${flip(kbMac)}` }],
-      ["kb's name with notes' MAC", { authorization: `Bearer kb.${notesMac}` }],
-      ['kb.<empty MAC>', { authorization: 'Bearer kb.' }],
+      [
+        "kb's token with a changed signature",
+        { authorization: `Bearer ${kbHeader}.${kbClaims}.${flip(kbMac)}` },
+      ],
+      [
+        "kb's claims with notes' signature",
+        { authorization: `Bearer ${kbHeader}.${kbClaims}.${notesMac}` },
+      ],
+      [
+        "kb's claims unsigned (alg none)",
+        { authorization: `Bearer ${encode({ alg: 'none' })}.${kbClaims}.` },
+      ],
+      ["kb's token without its signature", { authorization: `Bearer ${kbHeader}.${kbClaims}.` }],
       ['garbage', { authorization: 'Bearer %%%.&&&' }],
-      ['a huge token', { authorization: `Bearer kb.${'A'.repeat(6_000)}` }],
+      ['a huge token', { authorization: `Bearer ${kbHeader}.${'A'.repeat(6_000)}.${kbMac}` }],
       [
         "kb's token as Basic",
         { authorization: `Basic ${Buffer.from(kbToken).toString('base64')}` },
