@@ -19,6 +19,14 @@ async function scratchRepo(): Promise<string> {
     await cp(join(repo, file), join(root, file))
   }
   await cp(join(repo, 'nginx'), join(root, 'nginx'), { recursive: true })
+  // The generator splices each store's compose services from its folder.
+  const stores = join('packages', 'data', 'src')
+  for (const store of await readdir(join(repo, stores))) {
+    const fragment = join(stores, store, 'compose.yml')
+    if (!(await readFile(join(repo, fragment)).catch(() => null))) continue
+    await mkdir(join(root, stores, store), { recursive: true })
+    await cp(join(repo, fragment), join(root, fragment))
+  }
   for (const app of await readdir(join(repo, 'apps'))) {
     const manifest = join(repo, 'apps', app, 'package.json')
     if (!(await readFile(manifest).catch(() => null))) continue
