@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { resourcesFor } from '@flotilla/data/names'
 import { cosineRanker, rankingAccuracy } from '@flotilla/ml/quality'
-import { resourcesFor } from '@flotilla/stack'
 import { requester, until } from './body-http.js'
 import { run } from './compose.js'
 import type { Target } from './stack-handle.js'

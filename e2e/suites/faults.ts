@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseEnv, promisify } from 'node:util'
-import { APP_SECRETS_DIR, type App, loadRegistry, resourcesFor } from '@flotilla/stack'
+import { resourcesFor } from '@flotilla/data/names'
+import { APP_SECRETS_DIR, type App, loadRegistry } from '@flotilla/stack'
 import type { Stack } from '../stack-handle.js'
 import {
   containerId,

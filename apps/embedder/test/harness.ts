@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url'
+import { type ChromaResources, resourcesFor } from '@flotilla/data/names'
 import type { ModelName } from '@flotilla/ml'
 import { type MlHarness, startMlApp } from '@flotilla/ml-service/testing'
-import { appToken, type ChromaResources, loadRegistry, resourcesFor } from '@flotilla/stack'
+import { appToken, loadRegistry } from '@flotilla/stack'
 import { embedderApp } from '../src/app.js'
 import { embedderConfigSchema } from '../src/config.js'
 

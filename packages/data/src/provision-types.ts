@@ -1,4 +1,4 @@
-import type { AppResources } from '@flotilla/stack'
+import type { AppResources } from './names.js'
 
 /** One app as the provisioners see it: its name and the store resources derived for it. */
 export interface ProvisionTarget {

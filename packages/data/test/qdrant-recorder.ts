@@ -1,8 +1,9 @@
 import { once } from 'node:events'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type App, resourcesFor } from '@flotilla/stack'
+import type { App } from '@flotilla/stack'
 import { errors, jwtVerify } from 'jose'
+import { resourcesFor } from '../src/names.js'
 import type { ProvisionTarget } from '../src/provision-types.js'
 
 /** The server docker-compose.yml pins; answered at `GET /` like Qdrant does. */

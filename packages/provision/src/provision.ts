@@ -9,18 +9,13 @@ import {
   readEnvFile,
 } from '@flotilla/data'
 import { checkChromaAdmin, provisionChroma } from '@flotilla/data/chroma/provision'
+import { resourcesFor } from '@flotilla/data/names'
 import { neo4jPrincipal, provisionNeo4j } from '@flotilla/data/neo4j/provision'
 import { connectPostgresAdmin, provisionPostgres } from '@flotilla/data/postgres/provision'
 import type { Change, ProvisionTarget } from '@flotilla/data/provision-types'
 import { provisionQdrant } from '@flotilla/data/qdrant/provision'
 import { connectRedisAdmin, provisionRedis } from '@flotilla/data/redis/provision'
-import {
-  appToken,
-  loadRegistry,
-  type Registry,
-  resourcesFor,
-  type StoreName,
-} from '@flotilla/stack'
+import { appToken, loadRegistry, type Registry, type StoreName } from '@flotilla/stack'
 import type { AdminConfig } from './admin-config.js'
 import { type AppSecrets, appEnv, appEnvPath, appSecrets } from './app-env.js'
 import { EMBEDDER_APP, embedderCallerEnv } from './embedder.js'

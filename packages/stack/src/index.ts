@@ -76,16 +76,4 @@ export {
 } from './names.js'
 export { formatProblem, type Problem, RegistryError } from './problems.js'
 export { CPUS_PATTERN, MEMORY_PATTERN, parseMemory } from './quantities.js'
-export {
-  type AppResources,
-  CHROMA_DATABASE,
-  type ChromaResources,
-  type Neo4jResources,
-  neo4jLabelOf,
-  type PostgresResources,
-  QDRANT_SEPARATOR,
-  type QdrantResources,
-  type RedisResources,
-  resourcesFor,
-  serviceUrlOf,
-} from './resources.js'
+export { CHROMA_DATABASE, neo4jLabelOf, serviceUrlOf } from './resources.js'

@@ -2,9 +2,10 @@ import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { type App, resourcesFor } from '@flotilla/stack'
+import type { App } from '@flotilla/stack'
 import type { BackupAccess, StoreBackup } from '../backup-types.js'
 import { appDataConfigFromEnv } from '../config.js'
+import { resourcesFor } from '../names.js'
 import { type GraphConfig, openGraph } from './graph.js'
 import {
   type Properties,

@@ -1,9 +1,9 @@
-import type { Neo4jResources } from '@flotilla/stack'
 import neo4j, { type Driver } from 'neo4j-driver'
 import type { Change, ProvisionTarget } from '../provision-types.js'
 import type { CypherQuery } from './cypher.js'
 import type { Neo4jMode } from './graph.js'
 import { escapeIdentifier, validateLabel } from './identifiers.js'
+import type { Neo4jResources } from './names.js'
 
 export interface Neo4jAdmin {
   url: string

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { RedisResources } from '@flotilla/stack'
+import type { RedisResources } from './names.js'
 
 export const REDIS_ADMIN_USER = 'admin'
 export const REDIS_HEALTH_USER = 'health'

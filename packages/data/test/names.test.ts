@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type App, loadRegistry, resourcesFor } from '../src/index.js'
-import { appPackage, fakeRoot } from './fixtures.js'
+import { type App, loadRegistry } from '@flotilla/stack'
+import { appPackage, fakeRoot } from '../../stack/test/fixtures.js'
+import { resourcesFor } from '../src/names.js'
 
 const ALL_STORES = {
   postgres: true,
