@@ -76,4 +76,4 @@ export {
 } from './names.js'
 export { formatProblem, type Problem, RegistryError } from './problems.js'
 export { CPUS_PATTERN, MEMORY_PATTERN, parseMemory } from './quantities.js'
-export { CHROMA_DATABASE, neo4jLabelOf, serviceUrlOf } from './resources.js'
+export { serviceUrlOf } from './service-url.js'

@@ -1,4 +1,7 @@
-import { type App, CHROMA_DATABASE } from '@flotilla/stack'
+import type { App } from '@flotilla/stack'
+
+/** The one database each app has in its tenant (its guard token's `database` claim). */
+const CHROMA_DATABASE = 'main'
 
 export interface ChromaResources {
   tenant: string

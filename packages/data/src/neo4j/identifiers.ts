@@ -1,4 +1,4 @@
-import { neo4jLabelOf } from '@flotilla/stack'
+import { neo4jLabelOf } from './names.js'
 
 /**
  * Input the graph API refuses: a caller's mistake (or attack), never a server fault. The

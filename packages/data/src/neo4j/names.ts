@@ -1,4 +1,9 @@
-import { type App, neo4jLabelOf } from '@flotilla/stack'
+import type { App } from '@flotilla/stack'
+
+/** The label every node of the app carries (its guard token's `label` claim). */
+export function neo4jLabelOf(app: string): string {
+  return `App_${app}`
+}
 
 export interface Neo4jResources {
   /** Enterprise: the app's own database (Neo4j database names allow no "_"). */
