@@ -6,7 +6,7 @@ import { type Dev, startDev } from './dev.js'
 
 const HELP = `Usage: npm run dev [-- [--port <n>] [--app <name>]... [--skip <store>]... [--data <dir>]]
 
-Local development without Docker: starts PostgreSQL, Redis and Neo4j (the testkit's servers,
+Local development without Docker: starts PostgreSQL, Redis and Neo4j (the stores' test servers,
 data kept in <data>), provisions them as the stack does, runs every app with reload on change
 (its \`dev\` script) and serves them all on one port, each under its route as nginx does.
 
@@ -69,7 +69,7 @@ let stopping = false
 async function shutdown(signal: NodeJS.Signals) {
   if (stopping) return
   stopping = true
-  // Before startDev returns nothing is ours to stop in order: the testkit's and the apps'
+  // Before startDev returns nothing is ours to stop in order: the test servers' and the apps'
   // watchdogs end every server and app once this process is gone.
   if (!dev) process.exit(130)
   say(`${signal}: stopping apps and stores`)
