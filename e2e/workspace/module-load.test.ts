@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { loadRegistry, STORE_NAMES } from '@flotilla/stack'
 
-const root = fileURLToPath(new URL('../../..', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
 const recorder = fileURLToPath(new URL('fixtures/record-loads.mjs', import.meta.url))
 
 const dataDist = join(root, 'packages/data/dist/')
