@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { type AdminConfig, appEnvPath } from '../../provision/src/index.js'
 import { readEnvFile } from '../src/env-file.js'
 import { type PostgresServer, startPostgres } from '../src/postgres/test-server.js'
-import { type RedisServer, startRedis } from '../src/redis/test-server.js'
+import { type PersistentRedis, type RedisServer, startRedis } from '../src/redis/test-server.js'
 
 export interface FixtureApp {
   name: string
@@ -41,6 +41,22 @@ export async function addApp(root: string, app: FixtureApp, port = nextPort++): 
   await writeFile(join(root, 'apps', app.name, 'package.json'), JSON.stringify(manifest, null, 2))
 }
 
+const HEALTH_PASSWORD = 'health-password-for-tests-0123456789'
+
+/** The provisioner's settings for a Redis run as the stack runs it, with a secrets folder of its own. */
+export async function persistentRedisAdmin(
+  redis: PersistentRedis,
+): Promise<AdminConfig & { secretsDir: string; redis: NonNullable<AdminConfig['redis']> }> {
+  return {
+    secretsDir: await mkdtemp(join(tmpdir(), 'flotilla-data-secrets-')),
+    redis: {
+      url: `redis://${redis.host}:${redis.port}`,
+      adminPassword: redis.adminPassword,
+      healthPassword: HEALTH_PASSWORD,
+    },
+  }
+}
+
 export interface Servers {
   postgres: PostgresServer
   redis: RedisServer
@@ -65,7 +81,7 @@ export async function startOwnServers(): Promise<Servers> {
       redis: {
         url: redis.url,
         adminPassword: 'admin-password-for-tests-0123456789',
-        healthPassword: 'health-password-for-tests-0123456789',
+        healthPassword: HEALTH_PASSWORD,
       },
     },
     async stop() {

@@ -7,47 +7,37 @@
  * provisioner's), kills it in the middle of a write load and checks every acknowledged write.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { provisionRepository } from '../../provision/src/index.js'
+import { type AdminConfig, provisionRepository } from '../../provision/src/index.js'
 import {
   type PersistentRedis,
   stackRedisFiles,
   startPersistentRedis,
 } from '../src/redis/test-server.js'
-import { appEnvOf, makeRepo } from './fixtures.js'
+import { appEnvOf, makeRepo, persistentRedisAdmin } from './fixtures.js'
 
 const { config, defaultUserLine } = stackRedisFiles()
 /** The line init.sh wrote before this fix: `default` off and allowed nothing. */
 const UNPERMITTED_DEFAULT = 'user default off resetchannels -@all'
 
 let redis: PersistentRedis
-let secretsDir = ''
+let admin: AdminConfig
 let env: Record<string, string> = {}
 
 before(async () => {
   redis = await startPersistentRedis({ config, acl: [defaultUserLine] })
-  secretsDir = await mkdtemp(join(tmpdir(), 'flotilla-redis-aof-'))
+  admin = await persistentRedisAdmin(redis)
   const root = await makeRepo([{ name: 'aofapp', stores: { redis: true }, redisDb: 6 }])
-  const admin = {
-    secretsDir,
-    redis: {
-      url: `redis://${redis.host}:${redis.port}`,
-      adminPassword: redis.adminPassword,
-      healthPassword: 'health-password-for-tests-0123456789',
-    },
-  }
   await provisionRepository(root, admin)
   env = await appEnvOf(admin, 'aofapp')
 })
 
 after(async () => {
   await redis?.stop()
-  await rm(secretsDir, { recursive: true, force: true })
+  if (admin) await rm(admin.secretsDir, { recursive: true, force: true })
 })
 
 /** The app's own connection, failing at once when Redis is gone instead of retrying. */

@@ -8,8 +8,7 @@
  * another app's PING.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
@@ -19,7 +18,7 @@ import {
   stackRedisFiles,
   startPersistentRedis,
 } from '../src/redis/test-server.js'
-import { appEnvOf, makeRepo } from './fixtures.js'
+import { appEnvOf, makeRepo, persistentRedisAdmin } from './fixtures.js'
 
 const { config, defaultUserLine } = stackRedisFiles()
 
@@ -30,14 +29,7 @@ const clients: Redis[] = []
 
 before(async () => {
   redis = await startPersistentRedis({ config, acl: [defaultUserLine] })
-  admin = {
-    secretsDir: await mkdtemp(join(tmpdir(), 'flotilla-redis-blocking-')),
-    redis: {
-      url: `redis://${redis.host}:${redis.port}`,
-      adminPassword: redis.adminPassword,
-      healthPassword: 'health-password-for-tests-0123456789',
-    },
-  }
+  admin = await persistentRedisAdmin(redis)
   root = await makeRepo([
     { name: 'busy', stores: { redis: true }, redisDb: 7 },
     { name: 'calm', stores: { redis: true }, redisDb: 8 },
@@ -48,7 +40,7 @@ before(async () => {
 after(async () => {
   for (const client of clients) client.disconnect()
   await redis?.stop()
-  await rm(admin.secretsDir, { recursive: true, force: true })
+  if (admin) await rm(admin.secretsDir, { recursive: true, force: true })
 })
 
 /** The app's user on its own DB index, without a key prefix: the commands name keys themselves. */

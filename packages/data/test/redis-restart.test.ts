@@ -6,17 +6,15 @@
  * as the stack does, and restarts it between two provisionings.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { provisionRepository } from '../../provision/src/index.js'
+import { type AdminConfig, provisionRepository } from '../../provision/src/index.js'
 import { type PersistentRedis, startPersistentRedis } from '../src/redis/test-server.js'
-import { appEnvOf, makeRepo } from './fixtures.js'
+import { appEnvOf, makeRepo, persistentRedisAdmin } from './fixtures.js'
 
 let redis: PersistentRedis
-let secretsDir = ''
+let admin: AdminConfig
 
 before(async () => {
   // A fresh server as the stack's secrets step leaves it, `default` still open.
@@ -24,12 +22,12 @@ before(async () => {
     config: 'save ""\nappendonly no\n',
     acl: ['user default on nopass ~* &* +@all'],
   })
-  secretsDir = await mkdtemp(join(tmpdir(), 'flotilla-redis-restart-'))
+  admin = await persistentRedisAdmin(redis)
 })
 
 after(async () => {
   await redis?.stop()
-  await rm(secretsDir, { recursive: true, force: true })
+  if (admin) await rm(admin.secretsDir, { recursive: true, force: true })
 })
 
 test('re-provisioning after a Redis restart changes nothing, and the users still work', async () => {
@@ -39,14 +37,6 @@ test('re-provisioning after a Redis restart changes nothing, and the users still
     { name: 'rb', stores, redisDb: 4 },
     { name: 'rc', stores, redisDb: 5 },
   ])
-  const admin = {
-    secretsDir,
-    redis: {
-      url: `redis://${redis.host}:${redis.port}`,
-      adminPassword: redis.adminPassword,
-      healthPassword: 'health-password-for-tests-0123456789',
-    },
-  }
   const first = await provisionRepository(root, admin)
   assert.ok(first.some((c) => c.app === 'ra' && c.action === 'create acl user'))
   assert.deepEqual(await provisionRepository(root, admin), [], 'a re-run changes nothing')
