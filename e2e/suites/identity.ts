@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { appTokenClaims } from '@flotilla/stack'
 import { run } from '../compose.js'
 import type { Stack } from '../stack-handle.js'
 
@@ -90,8 +91,9 @@ export default function identity(stack: Stack): void {
     const embedder = await credentials('embedder')
     const kbToken = kb.EMBEDDER_TOKEN ?? ''
     const notesToken = notes.EMBEDDER_TOKEN ?? ''
-    assert.match(kbToken, /^kb\.[A-Za-z0-9_-]{43}$/, 'kb has its caller token')
-    assert.match(notesToken, /^notes\.[A-Za-z0-9_-]{43}$/, 'notes has its caller token')
+    // Read without the secret (only the embedder holds it): each app's token names that app.
+    assert.equal(appTokenClaims('embedder', kbToken)?.app, 'kb', 'kb has its caller token')
+    assert.equal(appTokenClaims('embedder', notesToken)?.app, 'notes', 'notes has its caller token')
     assert.equal(notes.EMBEDDER_CALLER_SECRET, undefined, 'only the embedder holds the secret')
     assert.ok(embedder.EMBEDDER_CALLER_SECRET, 'the embedder holds the caller secret')
 
