@@ -56,19 +56,27 @@ export default (swarm: SwarmStack) => {
 
   describe('two-node', { skip: !mlApps.includes('embedder') }, () => {
     let node: SecondNode
-    /** The embedder's container on node 2. */
+    /**
+     * The embedder's container on node 2. Right after a rolling update the replaced one is
+     * still running out its drain (SHUTDOWN_DRAIN_MS, then its stop grace), so wait for it to go.
+     */
     const embedderOnNode2 = async () => {
-      const ids = (
-        await onSecondNode(node, [
-          'ps',
-          '-q',
-          '--filter',
-          `label=com.docker.swarm.service.name=${service('embedder')}`,
-        ])
-      )
-        .trim()
-        .split('\n')
-        .filter(Boolean)
+      const deadline = Date.now() + 60_000
+      let ids: string[] = []
+      do {
+        if (ids.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000))
+        ids = (
+          await onSecondNode(node, [
+            'ps',
+            '-q',
+            '--filter',
+            `label=com.docker.swarm.service.name=${service('embedder')}`,
+          ])
+        )
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+      } while (ids.length > 1 && Date.now() < deadline)
       assert.equal(ids.length, 1, 'one embedder container on node 2')
       return ids[0] ?? ''
     }
