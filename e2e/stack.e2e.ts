@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test'
 import { loadRegistry } from '@flotilla/stack'
 import { checkAlertCycle } from '../apps/status/test/stack-check.js'
 import body from './body.js'
-import { requester } from './body-http.js'
+import { requester, until } from './body-http.js'
 import {
   composeCommand,
   composeWithoutMissingImages,
@@ -317,6 +317,15 @@ test('new-app: a scaffolded app builds, passes its test and answers through ngin
     rmSync(appDir, { recursive: true, force: true })
     writeFileSync(join(root, 'package-lock.json'), lock)
     await run(['npm', 'run', 'generate'], { cwd: root, env })
+    // The regenerated routes make nginx reload (reload-on-change.sh polls every few seconds),
+    // and a reload closes the old workers' idle keep-alive connections: a suite starting in
+    // that moment would send its first request down a closing socket. Wait until nginx no
+    // longer routes the app, then a moment for the old workers' connections to close.
+    await until(async () => {
+      const answer = await json('GET', `/${name}/`).catch(() => undefined)
+      return answer?.status === 404
+    }, 60_000)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
   }
 })
 
@@ -336,10 +345,6 @@ function probeFor(name: string, route: string): () => Promise<number | string> {
   return probe
 }
 
-/**
- * A compose file adding `webhook-sink` to the stack's network: it keeps every request it is
- * sent and lists them at GET /received, published on loopback for this test only.
- */
 // Suites in ./suites/ (one concern each) run after the tests above, against the same stack.
 const stack: Stack = { root, base, env, compose: () => compose, missing: () => missing, hasApp }
 const suitesDir = join(import.meta.dirname, 'suites')
@@ -350,6 +355,10 @@ for (const file of readdirSync(suitesDir)
   suite.default(stack)
 }
 
+/**
+ * A compose file adding `webhook-sink` to the stack's network: it keeps every request it is
+ * sent and lists them at GET /received, published on loopback for this test only.
+ */
 function webhookSink(): string {
   const script = join(workDir, 'sink.mjs')
   writeFileSync(
