@@ -4,13 +4,16 @@
  * app's pool from openAppData; raw: a plain pg.Pool as superuser). Rounds alternate scoped
  * and raw in one run, so machine noise hits both alike. Not a test: it prints, it asserts nothing.
  */
+import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
+import { loadRegistry } from '@flotilla/stack'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { provisionRepository } from '../../provision/src/index.js'
-import { appDataConfigFromEnv } from '../src/config.js'
+import { resourcesFor } from '../src/names.js'
 import { openAppData } from '../src/open.js'
-import { appEnvOf, makeRepo, startOwnServers } from '../test/fixtures.js'
+import { connectPostgresAdmin, provisionPostgres } from '../src/postgres/provision.js'
+import { connectRedisAdmin, provisionRedis } from '../src/redis/provision.js'
+import { makeRepo, startOwnServers } from '../test/fixtures.js'
 
 const ROUNDS = 10
 const OPS_PER_ROUND = 10_000
@@ -43,11 +46,39 @@ async function compare(name: string, scoped: () => Promise<unknown>, raw: () => 
   )
 }
 
+/** A server's URL with the app's login and its database (PostgreSQL) or DB index (Redis). */
+function appUrl(serverUrl: string, user: string, password: string, path: string | number): string {
+  const url = new URL(serverUrl)
+  url.username = user
+  url.password = password
+  url.pathname = `/${path}`
+  return url.href
+}
+
 const servers = await startOwnServers()
 try {
+  // The two stores' own admin steps, as the provisioner runs them for this one app.
   const root = await makeRepo([{ name: 'bench', stores: { postgres: true, redis: true } }])
-  await provisionRepository(root, servers.admin)
-  const data = await openAppData(appDataConfigFromEnv(await appEnvOf(servers.admin, 'bench')))
+  const [app] = (await loadRegistry(root)).apps
+  if (!app) throw new Error('the fixture registry has no app')
+  const target = { name: app.name, resources: resourcesFor(app) }
+  const { postgres: pgNames, redis: redisNames } = target.resources
+  if (!pgNames || !redisNames) throw new Error('the bench app uses PostgreSQL and Redis')
+  const password = randomBytes(24).toString('base64url')
+  const pgAdmin = await connectPostgresAdmin(servers.postgres.url)
+  await provisionPostgres(pgAdmin, [{ target, password, passwordIsNew: true }])
+  await pgAdmin.end()
+  const redisAdmin = await connectRedisAdmin(servers.admin.redis)
+  await provisionRedis(redisAdmin.client, servers.admin.redis, [{ target, password }])
+  redisAdmin.client.disconnect()
+
+  const data = await openAppData({
+    postgres: { url: appUrl(servers.postgres.url, pgNames.role, password, pgNames.database) },
+    redis: {
+      url: appUrl(servers.redis.url, redisNames.user, password, redisNames.db),
+      keyPrefix: redisNames.keyPrefix,
+    },
+  })
   const rawRedis = new Redis({
     host: servers.redis.host,
     port: servers.redis.port,

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type AdminConfig, appEnvPath } from '../../provision/src/index.js'
 import { readEnvFile } from '../src/env-file.js'
 import { type PostgresServer, startPostgres } from '../src/postgres/test-server.js'
-import { type PersistentRedis, type RedisServer, startRedis } from '../src/redis/test-server.js'
+import type { RedisAdmin } from '../src/redis/provision.js'
+import { type RedisServer, startRedis } from '../src/redis/test-server.js'
 
 export interface FixtureApp {
   name: string
@@ -41,26 +41,23 @@ export async function addApp(root: string, app: FixtureApp, port = nextPort++): 
   await writeFile(join(root, 'apps', app.name, 'package.json'), JSON.stringify(manifest, null, 2))
 }
 
-const HEALTH_PASSWORD = 'health-password-for-tests-0123456789'
-
-/** The provisioner's settings for a Redis run as the stack runs it, with a secrets folder of its own. */
-export async function persistentRedisAdmin(
-  redis: PersistentRedis,
-): Promise<AdminConfig & { secretsDir: string; redis: NonNullable<AdminConfig['redis']> }> {
-  return {
-    secretsDir: await mkdtemp(join(tmpdir(), 'flotilla-data-secrets-')),
-    redis: {
-      url: `redis://${redis.host}:${redis.port}`,
-      adminPassword: redis.adminPassword,
-      healthPassword: HEALTH_PASSWORD,
-    },
-  }
+/**
+ * The provisioner's admin settings for the servers startOwnServers starts, in the shape of
+ * @flotilla/provision's AdminConfig (which this package cannot import: provision depends on
+ * it). A test adds the other stores' settings before it provisions.
+ */
+export interface ServersAdmin {
+  /** Where the provisioner writes each app's credentials file: `<secretsDir>/apps/<app>.env`. */
+  secretsDir: string
+  postgres: { url: string }
+  redis: RedisAdmin
+  [store: string]: unknown
 }
 
 export interface Servers {
   postgres: PostgresServer
   redis: RedisServer
-  admin: AdminConfig
+  admin: ServersAdmin
   stop(): Promise<void>
 }
 
@@ -81,7 +78,7 @@ export async function startOwnServers(): Promise<Servers> {
       redis: {
         url: redis.url,
         adminPassword: 'admin-password-for-tests-0123456789',
-        healthPassword: HEALTH_PASSWORD,
+        healthPassword: 'health-password-for-tests-0123456789',
       },
     },
     async stop() {
@@ -94,8 +91,12 @@ export async function startOwnServers(): Promise<Servers> {
   }
 }
 
-export async function appEnvOf(admin: AdminConfig, app: string): Promise<Record<string, string>> {
-  const env = await readEnvFile(appEnvPath(admin.secretsDir, app))
+/** The credentials file the provisioner wrote for `app`. */
+export async function appEnvOf(
+  admin: { secretsDir: string },
+  app: string,
+): Promise<Record<string, string>> {
+  const env = await readEnvFile(join(admin.secretsDir, 'apps', `${app}.env`))
   if (!env) throw new Error(`no credentials file for ${app}`)
   return env
 }

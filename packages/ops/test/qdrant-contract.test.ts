@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { mintQdrantToken } from '@flotilla/data/qdrant'
 import { countPoints, restoreCollection, snapshotCollection } from '@flotilla/data/qdrant/backup'
-import { mintQdrantToken } from '../../data/src/qdrant/index.js'
 import { qdrantRefusal } from '../../data/test/qdrant-recorder.js'
 
 // Qdrant's documented snapshot API (https://qdrant.tech/documentation/concepts/snapshots/),

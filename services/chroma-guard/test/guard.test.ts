@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { DockerUnavailableError, startChroma } from '@flotilla/data/chroma/test-server'
 import { type LocalService, startLocalService } from '@flotilla/service'
 import { appToken } from '@flotilla/stack'
 import { base64url, SignJWT } from 'jose'
-// From its source: a dependency on @flotilla/data would be a cycle (data's tests run this guard).
-import {
-  DockerUnavailableError,
-  startChroma,
-} from '../../../packages/data/src/chroma/test-server.js'
 import { buildGuard, guardConfigSchema } from '../src/index.js'
 import { clientFor, tenantChecksum, tinyEmbeddings } from './helpers.js'
 

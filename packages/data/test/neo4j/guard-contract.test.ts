@@ -2,22 +2,21 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { appToken } from '@flotilla/stack'
 import { SignJWT } from 'jose'
-import { AdminConfigError, adminConfigFromEnv } from '../../provision/src/index.js'
-import { appDataConfigFromEnv } from '../src/config.js'
+import { appDataConfigFromEnv } from '../../src/config.js'
 import {
   GraphInputError,
   GUARD_ROUTES,
   neo4jGuardToken,
   verifyNeo4jGuardToken,
-} from '../src/neo4j/index.js'
+} from '../../src/neo4j/index.js'
 import {
   denyStatements,
   grantStatements,
   neo4jPrincipal,
   provisionNeo4j,
-} from '../src/neo4j/provision.js'
-import { targetFor } from './qdrant-recorder.js'
-import { unsigned, withClaims } from './token-forgery.js'
+} from '../../src/neo4j/provision.js'
+import { targetFor } from '../qdrant-recorder.js'
+import { unsigned, withClaims } from '../token-forgery.js'
 
 const SECRET = 'n'.repeat(40)
 
@@ -108,30 +107,6 @@ describe('credentials: community apps get the guard and a token, never a login',
       () => appDataConfigFromEnv({ NEO4J_URL: 'http://g', NEO4J_TOKEN: 't' }),
       /NEO4J_LABEL is required/,
     )
-  })
-
-  test('the provisioner needs the guard in community mode, not in enterprise', () => {
-    const base = { NEO4J_ADMIN_URL: 'bolt://neo4j:7687', NEO4J_ADMIN_PASSWORD: 'p' }
-    assert.throws(
-      () => adminConfigFromEnv(base),
-      (error: unknown) => {
-        assert.ok(error instanceof AdminConfigError)
-        assert.deepEqual(error.problems, [
-          'NEO4J_GUARD_URL is required when Neo4j Community is configured',
-          'NEO4J_GUARD_SECRET (or NEO4J_GUARD_SECRET_FILE) is required when Neo4j Community is configured',
-        ])
-        return true
-      },
-    )
-    assert.deepEqual(
-      adminConfigFromEnv({
-        ...base,
-        NEO4J_GUARD_URL: 'http://neo4j-guard:7475',
-        NEO4J_GUARD_SECRET: SECRET,
-      }).neo4j?.guard,
-      { url: 'http://neo4j-guard:7475', secret: SECRET },
-    )
-    assert.equal(adminConfigFromEnv({ ...base, NEO4J_MODE: 'enterprise' }).neo4j?.guard, undefined)
   })
 })
 

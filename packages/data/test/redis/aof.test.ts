@@ -7,43 +7,39 @@
  * provisioner's), kills it in the middle of a write load and checks every acknowledged write.
  */
 import assert from 'node:assert/strict'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { type AdminConfig, provisionRepository } from '../../provision/src/index.js'
 import {
   type PersistentRedis,
   stackRedisFiles,
   startPersistentRedis,
-} from '../src/redis/test-server.js'
-import { appEnvOf, makeRepo, persistentRedisAdmin } from './fixtures.js'
+} from '../../src/redis/test-server.js'
+import { type ProvisionedRedis, provisionedRedis } from './provisioned.js'
 
 const { config, defaultUserLine } = stackRedisFiles()
 /** The line init.sh wrote before this fix: `default` off and allowed nothing. */
 const UNPERMITTED_DEFAULT = 'user default off resetchannels -@all'
 
 let redis: PersistentRedis
-let admin: AdminConfig
-let env: Record<string, string> = {}
+let apps: ProvisionedRedis
 
 before(async () => {
   redis = await startPersistentRedis({ config, acl: [defaultUserLine] })
-  admin = await persistentRedisAdmin(redis)
-  const root = await makeRepo([{ name: 'aofapp', stores: { redis: true }, redisDb: 6 }])
-  await provisionRepository(root, admin)
-  env = await appEnvOf(admin, 'aofapp')
+  apps = await provisionedRedis(redis, [{ name: 'aofapp', redisDb: 6 }])
+  await apps.provision()
 })
 
 after(async () => {
   await redis?.stop()
-  if (admin) await rm(admin.secretsDir, { recursive: true, force: true })
+  await apps?.remove()
 })
 
 /** The app's own connection, failing at once when Redis is gone instead of retrying. */
 async function appClient(): Promise<Redis> {
-  const client = new Redis(env.REDIS_URL as string, {
-    keyPrefix: env.REDIS_KEY_PREFIX,
+  const client = new Redis({
+    ...apps.login('aofapp'),
     lazyConnect: true,
     enableReadyCheck: false,
     maxRetriesPerRequest: 0,

@@ -8,7 +8,7 @@ import {
   dropDatabase,
   type PostgresServer,
   startPostgres,
-} from '../src/postgres/test-server.js'
+} from '../../src/postgres/test-server.js'
 
 async function query(url: string, sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url })

@@ -9,8 +9,8 @@ import {
   openQdrant,
   QdrantScopeError,
   type ScopedQdrant,
-} from '../src/qdrant/index.js'
-import { type RecordedRequest, startQdrantRecorder } from './qdrant-recorder.js'
+} from '../../src/qdrant/index.js'
+import { type RecordedRequest, startQdrantRecorder } from '../qdrant-recorder.js'
 
 const KEY = 'qdrant-api-key-for-tests'
 const OWN = ['a__docs', 'a__notes']

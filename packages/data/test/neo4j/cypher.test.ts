@@ -14,16 +14,16 @@ import {
   openGraph,
   type Properties,
   validateLabel,
-} from '../src/neo4j/index.js'
-import { constraintStatement } from '../src/neo4j/provision.js'
+} from '../../src/neo4j/index.js'
+import { constraintStatement } from '../../src/neo4j/provision.js'
 import {
   clearGraph,
   cypherSnapshots,
   exportGraph,
   importGraph,
   type RunQuery,
-} from '../src/neo4j/snapshot.js'
-import { targetFor } from './qdrant-recorder.js'
+} from '../../src/neo4j/snapshot.js'
+import { targetFor } from '../qdrant-recorder.js'
 
 const label = targetFor('kb', undefined, true).resources.neo4j?.label ?? ''
 const L = `:\`${label}\``

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { SignJWT } from 'jose'
-import { mintQdrantToken, openQdrant } from '../src/qdrant/index.js'
-import { provisionQdrant, qdrantAdminClient } from '../src/qdrant/provision.js'
-import { targetFor } from './qdrant-recorder.js'
+import { mintQdrantToken, openQdrant } from '../../src/qdrant/index.js'
+import { provisionQdrant, qdrantAdminClient } from '../../src/qdrant/provision.js'
+import { targetFor } from '../qdrant-recorder.js'
 
 const url = process.env.QDRANT_URL
 const apiKey = process.env.QDRANT_API_KEY

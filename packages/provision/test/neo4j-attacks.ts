@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
+import {
+  type AppGraph,
+  escapeIdentifier,
+  GUARD_ROUTES,
+  type GuardRoutes,
+} from '@flotilla/data/neo4j'
 import { SignJWT } from 'jose'
 import neo4j, { type Driver } from 'neo4j-driver'
-import type { AppGraph } from '../src/neo4j/graph.js'
-import { GUARD_ROUTES, type GuardRoutes } from '../src/neo4j/guard-api.js'
-import { escapeIdentifier } from '../src/neo4j/identifiers.js'
-import { unsigned, withClaims } from './token-forgery.js'
+import { unsigned, withClaims } from '../../data/test/token-forgery.js'
 
 /** One attack, as the attack matrix counts it (see attack-matrix.test.ts). */
 export interface GraphAttempt {

@@ -8,45 +8,41 @@
  * another app's PING.
  */
 import assert from 'node:assert/strict'
-import { readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { type AdminConfig, provisionRepository } from '../../provision/src/index.js'
 import {
   type PersistentRedis,
   stackRedisFiles,
   startPersistentRedis,
-} from '../src/redis/test-server.js'
-import { appEnvOf, makeRepo, persistentRedisAdmin } from './fixtures.js'
+} from '../../src/redis/test-server.js'
+import { type ProvisionedRedis, provisionedRedis } from './provisioned.js'
 
 const { config, defaultUserLine } = stackRedisFiles()
 
 let redis: PersistentRedis
-let admin: AdminConfig
-let root = ''
+let apps: ProvisionedRedis
 const clients: Redis[] = []
 
 before(async () => {
   redis = await startPersistentRedis({ config, acl: [defaultUserLine] })
-  admin = await persistentRedisAdmin(redis)
-  root = await makeRepo([
-    { name: 'busy', stores: { redis: true }, redisDb: 7 },
-    { name: 'calm', stores: { redis: true }, redisDb: 8 },
+  apps = await provisionedRedis(redis, [
+    { name: 'busy', redisDb: 7 },
+    { name: 'calm', redisDb: 8 },
   ])
-  await provisionRepository(root, admin)
+  await apps.provision()
 })
 
 after(async () => {
   for (const client of clients) client.disconnect()
   await redis?.stop()
-  if (admin) await rm(admin.secretsDir, { recursive: true, force: true })
+  await apps?.remove()
 })
 
 /** The app's user on its own DB index, without a key prefix: the commands name keys themselves. */
 async function appClient(app: string): Promise<Redis> {
-  const env = await appEnvOf(admin, app)
-  const client = new Redis(env.REDIS_URL as string, {
+  const { keyPrefix: _, ...login } = apps.login(app)
+  const client = new Redis({
+    ...login,
     enableReadyCheck: false,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -154,20 +150,19 @@ test('re-provisioning takes scripting away from an existing user, open connectio
   const adminClient = new Redis(redis.adminUrl)
   clients.push(adminClient)
   await adminClient.call('ACL', 'SETUSER', 'calm', '+@scripting')
-  const recordFile = join(admin.secretsDir, 'redis', 'users.acl')
-  const record = await readFile(recordFile, 'utf8')
-  await writeFile(recordFile, record.replace(/^(user calm .*) -@scripting/m, '$1'))
+  assert.ok(apps.record, 'the first run returned its record')
+  apps.record = apps.record.replace(/^(user calm .*) -@scripting/m, '$1')
 
   const calm = await appClient('calm')
   assert.equal(await calm.eval("return 'ran'", 0), 'ran', 'the old rules allowed scripts')
 
-  const changes = await provisionRepository(root, admin)
+  const changes = await apps.provision()
   assert.deepEqual(
     changes.map(({ app, action }) => `${app}: ${action}`),
-    ['calm: update acl user', '*: write acl file'],
+    ['calm: update acl user'],
   )
   await assert.rejects(calm.eval("return 'ran'", 0), /NOPERM/, 'the same connection, new rules')
-  assert.deepEqual(await provisionRepository(root, admin), [], 'a re-run changes nothing')
+  assert.deepEqual(await apps.provision(), [], 'a re-run changes nothing')
 })
 
 /** The longest PING round trip `calm` sees while `work` runs for `busy`. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { isPortOpen } from '@flotilla/testkit'
 import neo4j from 'neo4j-driver'
-import { type Neo4jServer, probeNeo4j, startNeo4j } from '../src/neo4j/test-server.js'
+import { type Neo4jServer, probeNeo4j, startNeo4j } from '../../src/neo4j/test-server.js'
 
 describe('startNeo4j from Maven Central’s Neo4j Community', () => {
   let server: Neo4jServer

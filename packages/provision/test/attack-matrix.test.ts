@@ -2,38 +2,33 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { type LocalGuard, startLocalGuard } from '@flotilla/chroma-guard'
+import { type AppData, appDataConfigFromEnv, openAppData } from '@flotilla/data'
+import {
+  type ChromaServer,
+  DockerUnavailableError,
+  startChroma,
+} from '@flotilla/data/chroma/test-server'
+import { type AppGraph, labelOfApp, neo4jGuardToken } from '@flotilla/data/neo4j'
+import { type Neo4jServer, startNeo4j } from '@flotilla/data/neo4j/test-server'
+import {
+  type LocalGuard as Neo4jGuard,
+  startLocalGuard as startNeo4jGuard,
+} from '@flotilla/neo4j-guard'
 import { appToken } from '@flotilla/stack'
 import { ChromaClient, type EmbeddingFunction } from 'chromadb'
 import { Redis } from 'ioredis'
 import { SignJWT } from 'jose'
 import neo4j, { type Driver } from 'neo4j-driver'
 import pg from 'pg'
-// The real guard, from its source: a package dependency would be a cycle (it depends on
-// this package); tsconfig.json's `paths` resolves its `@flotilla/data` to src/.
-import {
-  type LocalGuard as Neo4jGuard,
-  startLocalGuard as startNeo4jGuard,
-} from '../../../services/neo4j-guard/src/local.js'
-import { provisionRepository } from '../../provision/src/index.js'
-import {
-  type ChromaServer,
-  DockerUnavailableError,
-  startChroma,
-} from '../src/chroma/test-server.js'
-import { appDataConfigFromEnv } from '../src/config.js'
-import type { AppGraph } from '../src/neo4j/graph.js'
-import { labelOfApp } from '../src/neo4j/identifiers.js'
-import { type Neo4jServer, startNeo4j } from '../src/neo4j/test-server.js'
-import { neo4jGuardToken } from '../src/neo4j/token.js'
-import { type AppData, openAppData } from '../src/open.js'
-import { appEnvOf, makeRepo, type Servers, startOwnServers } from './fixtures.js'
+import { appEnvOf, makeRepo, type Servers, startOwnServers } from '../../data/test/fixtures.js'
+import { unsigned, withClaims } from '../../data/test/token-forgery.js'
+import { provisionRepository } from '../src/index.js'
 import {
   graphAttempts,
   graphChecksum,
   graphPositiveControl,
   seedGraphOfB,
 } from './neo4j-attacks.js'
-import { unsigned, withClaims } from './token-forgery.js'
 
 const chroma: ChromaServer | undefined = await startChroma().catch((error: unknown) => {
   if (!(error instanceof DockerUnavailableError)) throw error
@@ -662,7 +657,7 @@ describe('attack matrix: app A against app B on real servers', {
       // Neo4j through neo4j-guard (and Bolt, for which A holds no credential)
       ...graphAttempts({
         guardUrl: neo4jGuard?.url ?? '',
-        boltUrl: servers.admin.neo4j?.url ?? '',
+        boltUrl: neo4jServer?.url ?? '',
         graphA: dataA.graph as AppGraph,
         tokenA: envA.NEO4J_TOKEN as string,
         tokenB: envB.NEO4J_TOKEN as string,
@@ -672,7 +667,7 @@ describe('attack matrix: app A against app B on real servers', {
         tokenBOtherSecret: envB.CHROMA_TOKEN as string,
         secret: NEO4J_SECRET,
         admin: neo4jAdmin,
-        adminPassword: servers.admin.neo4j?.password ?? '',
+        adminPassword: neo4jServer?.password ?? '',
       }),
     ]
 

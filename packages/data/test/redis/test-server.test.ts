@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { isPortOpen } from '@flotilla/testkit'
 import { Redis } from 'ioredis'
-import { type RedisServer, startRedis } from '../src/redis/test-server.js'
+import { type RedisServer, startRedis } from '../../src/redis/test-server.js'
 
 /** Commands on a fresh connection that neither retries nor queues. */
 async function run<T>(options: string | object, command: (client: Redis) => Promise<T>) {

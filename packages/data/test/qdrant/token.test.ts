@@ -7,8 +7,8 @@ import {
   isQdrantTokenCurrent,
   mintQdrantToken,
   qdrantTokenExpiry,
-} from '../src/qdrant/index.js'
-import { targetFor } from './qdrant-recorder.js'
+} from '../../src/qdrant/index.js'
+import { targetFor } from '../qdrant-recorder.js'
 
 const KEY = 'qdrant-api-key-for-tests'
 const secret = new TextEncoder().encode(KEY)

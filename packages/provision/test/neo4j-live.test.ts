@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import neo4j from 'neo4j-driver'
-import { type LocalGuard, startLocalGuard } from '../../../services/neo4j-guard/src/local.js'
 import {
   type AppGraph,
   escapeIdentifier,
   type GraphRecord,
   neo4jGuardToken,
   openGraph,
-} from '../src/neo4j/index.js'
-import { neo4jPrincipal, provisionNeo4j } from '../src/neo4j/provision.js'
-import { type Neo4jServer, startNeo4j } from '../src/neo4j/test-server.js'
-import { targetFor } from './qdrant-recorder.js'
+} from '@flotilla/data/neo4j'
+import { neo4jPrincipal, provisionNeo4j } from '@flotilla/data/neo4j/provision'
+import { type Neo4jServer, startNeo4j } from '@flotilla/data/neo4j/test-server'
+import { type LocalGuard, startLocalGuard } from '@flotilla/neo4j-guard'
+import neo4j from 'neo4j-driver'
+import { targetFor } from '../../data/test/qdrant-recorder.js'
 
-// Community runs for real in every test run (the testkit's Neo4j, or TEST_NEO4J_URL /
+// Community runs for real in every test run (data's Neo4j test server, or TEST_NEO4J_URL /
 // NEO4J_URL); Enterprise cannot run here, so its one check needs a server named by the env.
 const enterprise = process.env.NEO4J_MODE === 'enterprise'
 const skipEnterprise = enterprise

@@ -6,15 +6,13 @@
  * as the stack does, and restarts it between two provisionings.
  */
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { type AdminConfig, provisionRepository } from '../../provision/src/index.js'
-import { type PersistentRedis, startPersistentRedis } from '../src/redis/test-server.js'
-import { appEnvOf, makeRepo, persistentRedisAdmin } from './fixtures.js'
+import { type PersistentRedis, startPersistentRedis } from '../../src/redis/test-server.js'
+import { type ProvisionedRedis, provisionedRedis } from './provisioned.js'
 
 let redis: PersistentRedis
-let admin: AdminConfig
+let apps: ProvisionedRedis
 
 before(async () => {
   // A fresh server as the stack's secrets step leaves it, `default` still open.
@@ -22,37 +20,34 @@ before(async () => {
     config: 'save ""\nappendonly no\n',
     acl: ['user default on nopass ~* &* +@all'],
   })
-  admin = await persistentRedisAdmin(redis)
+  apps = await provisionedRedis(redis, [
+    { name: 'ra', redisDb: 3 },
+    { name: 'rb', redisDb: 4 },
+    { name: 'rc', redisDb: 5 },
+  ])
 })
 
 after(async () => {
   await redis?.stop()
-  if (admin) await rm(admin.secretsDir, { recursive: true, force: true })
+  await apps?.remove()
 })
 
 test('re-provisioning after a Redis restart changes nothing, and the users still work', async () => {
-  const stores = { redis: true }
-  const root = await makeRepo([
-    { name: 'ra', stores, redisDb: 3 },
-    { name: 'rb', stores, redisDb: 4 },
-    { name: 'rc', stores, redisDb: 5 },
-  ])
-  const first = await provisionRepository(root, admin)
+  const first = await apps.provision()
   assert.ok(first.some((c) => c.app === 'ra' && c.action === 'create acl user'))
-  assert.deepEqual(await provisionRepository(root, admin), [], 'a re-run changes nothing')
+  assert.deepEqual(await apps.provision(), [], 'a re-run changes nothing')
 
   for (let restart = 1; restart <= 3; restart++) {
     await redis.kill()
     await redis.start()
     assert.deepEqual(
-      await provisionRepository(root, admin),
+      await apps.provision(),
       [],
       `after restart ${restart}: nothing changed, so nothing may be reported`,
     )
   }
 
-  const env = await appEnvOf(admin, 'rb')
-  const app = new Redis(env.REDIS_URL as string, { keyPrefix: env.REDIS_KEY_PREFIX })
+  const app = new Redis(apps.login('rb'))
   try {
     await app.set('k', 'v')
     assert.equal(await app.get('k'), 'v')
