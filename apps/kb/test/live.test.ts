@@ -13,7 +13,7 @@ import { mintQdrantToken, neo4jGuardToken, openGraph, openQdrant } from '@flotil
 import { provisionNeo4j } from '@flotilla/data/neo4j/provision'
 import { startNeo4j } from '@flotilla/data/neo4j/test-server'
 import { provisionQdrant } from '@flotilla/data/qdrant/provision'
-import { startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
+import { startLocalGuard as startNeo4jGuard } from '@flotilla/neo4j-guard'
 import { FakeGraph, FakeQdrant } from './fakes.js'
 import { DOCS_COLLECTION, KB, startKb } from './harness.js'
 
