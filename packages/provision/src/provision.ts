@@ -1,25 +1,29 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  DEFAULT_QDRANT_TOKEN_POLICY,
-  isQdrantTokenCurrent,
-  mintQdrantToken,
-  neo4jGuardToken,
-  qdrantTokenExpiry,
-  readEnvFile,
-} from '@flotilla/data'
+import { isDeepStrictEqual } from 'node:util'
+import { readEnvFile } from '@flotilla/data'
+import { chromaCredentials } from '@flotilla/data/chroma/credentials'
 import { checkChromaAdmin, provisionChroma } from '@flotilla/data/chroma/provision'
-import { resourcesFor } from '@flotilla/data/names'
-import { neo4jPrincipal, provisionNeo4j } from '@flotilla/data/neo4j/provision'
+import { type AppResources, resourcesFor } from '@flotilla/data/names'
+import { neo4jCredentials } from '@flotilla/data/neo4j/credentials'
+import { provisionNeo4j } from '@flotilla/data/neo4j/provision'
+import { postgresCredentials } from '@flotilla/data/postgres/credentials'
 import { connectPostgresAdmin, provisionPostgres } from '@flotilla/data/postgres/provision'
-import type { Change, ProvisionTarget } from '@flotilla/data/provision-types'
+import type {
+  Change,
+  CredentialEnv,
+  ProvisionTarget,
+  StoreCredentials,
+} from '@flotilla/data/provision-types'
+import { qdrantCredentials } from '@flotilla/data/qdrant/credentials'
 import { provisionQdrant } from '@flotilla/data/qdrant/provision'
+import { redisCredentials } from '@flotilla/data/redis/credentials'
 import { connectRedisAdmin, provisionRedis } from '@flotilla/data/redis/provision'
-import { appToken, loadRegistry, type Registry, type StoreName } from '@flotilla/stack'
+import { loadRegistry, type Registry, type StoreName } from '@flotilla/stack'
 import type { AdminConfig } from './admin-config.js'
-import { type AppSecrets, appEnv, appEnvPath, appSecrets } from './app-env.js'
+import { type AppSecrets, appEnvFile, appEnvPath, storeSecret } from './app-env.js'
 import { EMBEDDER_APP, embedderCallerEnv } from './embedder.js'
-import { formatEnvFile, writeSecretFile } from './secret-file.js'
+import { writeSecretFile } from './secret-file.js'
 
 export interface ProvisionOptions {
   /** Apps whose passwords are replaced this run. */
@@ -56,22 +60,28 @@ interface OpenStore {
   close(): Promise<void> | void
 }
 
-interface StoreStep<Admin> {
+interface StoreStep<Admin, Names> {
   /** The setting that configures the store, named when an app needs it and it is unset. */
   setting: string
   /** Connects (or checks the admin credentials): an unreachable store stops the run before any change. */
   open(admin: Admin, run: StoreRun): Promise<OpenStore>
+  /** Its part of each app's credential file: the store's `credentials.ts`. */
+  credentials: StoreCredentials<Admin, Names>
 }
 
 const noClose = () => {}
 
 /**
- * Every store's provisioning step, run in this order. A store the registry knows but this
- * record lacks is a type error: adding a store means adding its step here.
+ * Every store's provisioning step, run in this order, and its part of the credential file,
+ * written in this order. A store the registry knows but this record lacks is a type error:
+ * adding a store means adding its step here.
  */
-const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
+const STORES: {
+  [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>, NonNullable<AppResources[S]>>
+} = {
   postgres: {
     setting: 'POSTGRES_ADMIN_URL',
+    credentials: postgresCredentials,
     async open(admin, { targets, secretsOf, log }) {
       const client = await connectPostgresAdmin(admin.url)
       const plans = targets.flatMap((target) => {
@@ -89,6 +99,7 @@ const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
   },
   redis: {
     setting: 'REDIS_ADMIN_URL',
+    credentials: redisCredentials,
     async open(admin, { targets, secretsOf, secretsDir, log }) {
       const connected = await connectRedisAdmin(admin)
       const plans = targets.flatMap((target) => {
@@ -113,6 +124,7 @@ const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
   },
   chroma: {
     setting: 'CHROMA_GUARD_URL',
+    credentials: chromaCredentials,
     async open(admin, { targets, log }) {
       await checkChromaAdmin(admin)
       return {
@@ -126,6 +138,7 @@ const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
   },
   qdrant: {
     setting: 'QDRANT_ADMIN_URL',
+    credentials: qdrantCredentials,
     async open(admin, { targets, log }) {
       return {
         apply: () => {
@@ -138,6 +151,7 @@ const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
   },
   neo4j: {
     setting: 'NEO4J_ADMIN_URL',
+    credentials: neo4jCredentials,
     async open(admin, { targets, secretsOf, log }) {
       const passwords = Object.fromEntries(
         targets.flatMap((t) => {
@@ -156,6 +170,17 @@ const STORES: { [S in StoreName]: StoreStep<NonNullable<AdminConfig[S]>> } = {
       }
     },
   },
+}
+
+/** The stores an app uses that this run configures: each with the app's names and the settings. */
+function* storesOf(target: ProvisionTarget, admin: AdminConfig) {
+  for (const store of Object.keys(STORES) as StoreName[]) {
+    const names = target.resources[store]
+    const config = admin[store]
+    if (names && config) {
+      yield { store, names, config, step: STORES[store] as StoreStep<typeof config, typeof names> }
+    }
+  }
 }
 
 export function provisionTargets(registry: Registry): ProvisionTarget[] {
@@ -221,15 +246,20 @@ export async function provision(
       log(`${store}: skipped (not in this stack); ${users.join(', ')} will see it down`)
   }
 
-  const secrets = new Map<string, { existing?: Record<string, string>; secrets: AppSecrets }>()
+  // Every password first: the admin steps set the ones generated this run.
+  const files = new Map<string, { written?: CredentialEnv; secrets: AppSecrets }>()
   for (const target of targets) {
-    const existing = await readEnvFile(appEnvPath(admin.secretsDir, target.name))
-    secrets.set(target.name, {
-      ...(existing ? { existing } : {}),
-      secrets: appSecrets(target, existing, rotate.has(target.name), admin.neo4j?.mode),
-    })
+    const written = await readEnvFile(appEnvPath(admin.secretsDir, target.name))
+    const secrets: AppSecrets = {}
+    for (const { store, config, step } of storesOf(target, admin)) {
+      const slot = step.credentials.password?.(config, written ?? {})
+      if (slot) secrets[store] = storeSecret(slot.kept, rotate.has(target.name))
+    }
+    files.set(target.name, { ...(written ? { written } : {}), secrets })
   }
-  const secretsOf = (app: string) => (secrets.get(app) as { secrets: AppSecrets }).secrets
+  const fileOf = (app: string) =>
+    files.get(app) as { written?: CredentialEnv; existing: CredentialEnv; secrets: AppSecrets }
+  const secretsOf = (app: string) => fileOf(app).secrets
 
   // Reach every store first: an unreachable one stops the run before any change.
   log(`provisioning ${targets.length} app(s): ${targets.map((t) => t.name).join(', ') || '(none)'}`)
@@ -240,7 +270,7 @@ export async function provision(
       const users = targets.filter((t) => t.resources[store])
       const config = admin[store]
       if (!config || users.length === 0) continue
-      const step = STORES[store] as StoreStep<typeof config>
+      const step = STORES[store] as StoreStep<typeof config, unknown>
       opened.push(
         await step.open(config, { targets: users, secretsOf, secretsDir: admin.secretsDir, log }),
       )
@@ -253,68 +283,24 @@ export async function provision(
   log('credential files')
   const embedderEnv = await embedderCallerEnv(registry.apps, admin.embedderCallerSecret)
   for (const target of targets) {
-    const extra: Record<string, string> = { ...embedderEnv.get(target.name) }
-    const { chroma, qdrant, neo4j } = target.resources
-    if (chroma && admin.chroma) {
-      // The guard opens the tenant and database the token's claims name.
-      const { tenant, database } = chroma
-      extra.CHROMA_TOKEN = await appToken('chroma', admin.chroma.secret, target.name, {
-        tenant,
-        database,
-      })
-    }
-    if (qdrant && admin.qdrant) {
-      // A token is kept while it grants exactly these collections and is not yet due for
-      // renewal; a new one reaches the running app through QDRANT_CREDENTIALS_FILE.
-      const policy = admin.qdrant.tokens ?? DEFAULT_QDRANT_TOKEN_POLICY
-      const existing = secrets.get(target.name)?.existing?.QDRANT_API_KEY
-      const current =
-        existing &&
-        (await isQdrantTokenCurrent(existing, admin.qdrant.apiKey, qdrant.collections, {
-          renewBeforeSeconds: policy.renewBeforeSeconds,
-        }))
-      extra.QDRANT_URL = admin.qdrant.appUrl ?? admin.qdrant.url
-      extra.QDRANT_API_KEY = current
-        ? existing
-        : await mintQdrantToken(admin.qdrant.apiKey, qdrant.collections, {
-            lifetimeSeconds: policy.lifetimeSeconds,
-          })
-      extra.QDRANT_COLLECTIONS = Object.entries(qdrant.byName)
-        .map(([name, full]) => `${name}=${full}`)
-        .join(',')
-      extra.QDRANT_CREDENTIALS_FILE = appEnvPath(admin.secretsDir, target.name)
-      const expires = new Date((qdrantTokenExpiry(extra.QDRANT_API_KEY) ?? 0) * 1000).toISOString()
-      if (!current) {
-        changes.push({ store: 'qdrant', app: target.name, action: 'mint token', detail: expires })
-      }
-      log(`qdrant: ${target.name}'s token ${current ? 'kept' : 'minted'}, expires ${expires}`)
-    }
-    if (neo4j && admin.neo4j) {
-      extra.NEO4J_LABEL = neo4j.label
-      const own = secretsOf(target.name).neo4j
-      if (admin.neo4j.mode === 'enterprise' && own) {
-        extra.NEO4J_URL = admin.neo4j.appUrl ?? admin.neo4j.url
-        extra.NEO4J_USER = neo4jPrincipal(neo4j).user
-        extra.NEO4J_PASSWORD = own.password
-        extra.NEO4J_DATABASE = neo4j.database
-      } else if (admin.neo4j.guard) {
-        // Community has no per-app users and any Bolt login is an admin: apps get the
-        // guard and a token naming them and their label, never a Bolt credential.
-        extra.NEO4J_URL = admin.neo4j.guard.url
-        extra.NEO4J_TOKEN = await neo4jGuardToken(
-          admin.neo4j.guard.secret,
-          target.name,
-          neo4j.label,
-        )
-      }
-    }
-    const env = appEnv(target, admin, secretsOf(target.name), extra)
     const path = appEnvPath(admin.secretsDir, target.name)
-    const content = formatEnvFile(
-      `credentials of app ${target.name}, written by scripts/provision; never commit`,
-      env,
-    )
-    if (await writeSecretFile(path, content)) {
+    const { written, secrets } = fileOf(target.name)
+    const env: CredentialEnv = {}
+    for (const { store, names, config, step } of storesOf(target, admin)) {
+      const part = await step.credentials.forApp(target.name, names, config, {
+        existing: written ?? {},
+        password: secrets[store]?.password,
+        path,
+        log,
+      })
+      Object.assign(env, part.env)
+      changes.push(...part.changes)
+    }
+    Object.assign(env, embedderEnv.get(target.name))
+    // A file holding exactly these variables is left as it is, whatever their order: the
+    // stores and the embedder add theirs in STORES order, which an earlier run may not have.
+    const unchanged = written !== undefined && isDeepStrictEqual(written, env)
+    if (!unchanged && (await writeSecretFile(path, appEnvFile(target.name, env)))) {
       changes.push({
         store: 'secrets',
         app: target.name,
