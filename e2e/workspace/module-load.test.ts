@@ -15,13 +15,13 @@ const dataDist = join(root, 'packages/data/dist/')
 
 /**
  * Code an app process must never load: the provisioner, the store modules' admin steps,
- * backups and test servers (they sit beside the clients in @flotilla/data), the guards'
- * servers and test helpers.
+ * credential writers, backups and test servers (they sit beside the clients in
+ * @flotilla/data), the guards' servers and test helpers.
  */
 const FORBIDDEN: Record<string, (path: string) => boolean> = {
   provisioner: (path) => path.startsWith(join(root, 'packages/provision/')),
-  'store provisioning, backup or test server': (path) =>
-    path.startsWith(dataDist) && /\/(provision|backup|test-server)\.js$/.test(path),
+  'store provisioning, credentials, backup or test server': (path) =>
+    path.startsWith(dataDist) && /\/(provision|credentials|backup|test-server)\.js$/.test(path),
   'chroma-guard': (path) => path.startsWith(join(root, 'services/chroma-guard/')),
   'neo4j-guard': (path) => path.startsWith(join(root, 'services/neo4j-guard/')),
   testkit: (path) => path.startsWith(join(root, 'tooling/testkit/')),
@@ -73,12 +73,14 @@ describe('apps load only clients', async () => {
     assert.ok(found.some((line) => line.startsWith('provisioner: ')))
     // The provisioner drives every store's admin step from @flotilla/data.
     for (const store of STORE_NAMES) {
-      assert.ok(
-        found.includes(
-          `store provisioning, backup or test server: ${join(dataDist, store, 'provision.js')}`,
-        ),
-        `${store}'s provision module is caught`,
-      )
+      for (const module of ['provision.js', 'credentials.js']) {
+        assert.ok(
+          found.includes(
+            `store provisioning, credentials, backup or test server: ${join(dataDist, store, module)}`,
+          ),
+          `${store}'s ${module} is caught`,
+        )
+      }
     }
     assert.ok(
       loaded.some(
