@@ -10,11 +10,11 @@ import {
   startChroma,
 } from '@flotilla/data/chroma/test-server'
 import { type Neo4jServer, startNeo4j } from '@flotilla/data/neo4j/test-server'
+// The real guard from its source: it depends on this package's clients, not the reverse.
+import { startLocalGuard as startNeo4jGuard } from '@flotilla/neo4j-guard'
 import { Redis } from 'ioredis'
 import neo4j, { type Driver } from 'neo4j-driver'
 import pg from 'pg'
-// The real guard from its source: it depends on this package's clients, not the reverse.
-import { startLocalGuard as startNeo4jGuard } from '../../../services/neo4j-guard/src/local.js'
 import {
   addApp,
   appEnvOf,
