@@ -74,6 +74,28 @@ export function passwordInUrl(url: string | undefined): string | undefined {
   }
 }
 
+/**
+ * The settings of a store apps log in to by URL: where the provisioner reaches it, whose host
+ * is the apps' too unless `appHost` says otherwise.
+ */
+export interface LoginAccess {
+  url: string
+  appHost?: string
+}
+
+/** An app's own login URL, `<scheme>://<user>:<password>@<apps' host>/<path>`. */
+export function appLoginUrl(
+  admin: LoginAccess,
+  scheme: string,
+  path: string,
+  login: { user: string; password: string },
+): string {
+  const url = new URL(`${scheme}://${admin.appHost ?? new URL(admin.url).host}/${path}`)
+  url.username = login.user
+  url.password = login.password
+  return url.href
+}
+
 /** The password `password` gave the app: the provisioner always hands it in. */
 export function ownPassword(store: string, app: string, context: CredentialContext): string {
   if (context.password === undefined) throw new Error(`${store}: no password for app ${app}`)

@@ -247,7 +247,7 @@ export async function provision(
   }
 
   // Every password first: the admin steps set the ones generated this run.
-  const files = new Map<string, { written?: CredentialEnv; secrets: AppSecrets }>()
+  const files = new Map<string, { written: CredentialEnv | undefined; secrets: AppSecrets }>()
   for (const target of targets) {
     const written = await readEnvFile(appEnvPath(admin.secretsDir, target.name))
     const secrets: AppSecrets = {}
@@ -255,10 +255,10 @@ export async function provision(
       const slot = step.credentials.password?.(config, written ?? {})
       if (slot) secrets[store] = storeSecret(slot.kept, rotate.has(target.name))
     }
-    files.set(target.name, { ...(written ? { written } : {}), secrets })
+    files.set(target.name, { written, secrets })
   }
   const fileOf = (app: string) =>
-    files.get(app) as { written?: CredentialEnv; existing: CredentialEnv; secrets: AppSecrets }
+    files.get(app) as { written: CredentialEnv | undefined; secrets: AppSecrets }
   const secretsOf = (app: string) => fileOf(app).secrets
 
   // Reach every store first: an unreachable one stops the run before any change.
